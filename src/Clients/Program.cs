@@ -1,0 +1,8 @@
+using System.CommandLine;
+using ForkServer.Clients;
+
+var root = new RootCommand("forkclient: clients for ForkServer and the tutorial's servers")
+{
+    EchoCommand.Create(),
+};
+return root.Parse(args).Invoke();

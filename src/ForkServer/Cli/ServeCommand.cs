@@ -1,0 +1,66 @@
+using System.CommandLine;
+using ForkServer.Logging;
+using ForkServer.Protocols;
+using ForkServer.Server;
+
+namespace ForkServer.Cli;
+
+/// <summary><c>forkserver serve</c>: the options, and the step from parsed words to a running server.</summary>
+public static class ServeCommand
+{
+    /// <summary>Adds serve's options and action to <paramref name="command"/>: the root command serves too.</summary>
+    public static Command Configure(Command command)
+    {
+        var defaults = new ServeOptions();
+        var model = Choice("--model", "How clients are served: a forked child process per client", defaults.Model);
+        var protocol = Choice("--protocol", "What the server says: echo replies with prefix + data; greet sends a greeting and closes", defaults.Protocol);
+        var reap = Choice("--reap", "When finished children are reaped: on SIGCHLD (signal), before each fork (accept), never (none), or by the kernel (ignore)", defaults.Reap);
+        var host = new Option<string>("--host") { Description = "Address to listen on (loopback by default; 0.0.0.0 or :: for every interface)", DefaultValueFactory = _ => defaults.Host };
+        var port = new Option<int>("--port", "-p") { Description = "TCP port to listen on (0: any free port)", DefaultValueFactory = _ => defaults.Port };
+        var prefix = new Option<string>("--prefix") { Description = "What the echo protocol puts before each reply", DefaultValueFactory = _ => defaults.Prefix };
+        var grace = new Option<double>("--grace") { Description = "Seconds shutdown waits for children after SIGTERM before SIGKILL", DefaultValueFactory = _ => defaults.Grace.TotalSeconds };
+        var logFormat = Choice("--log", "Event log format: text lines for people, JSON lines for scripts", defaults.LogFormat);
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors and the line that says where the server listens" };
+
+        port.Validators.Add(result =>
+        {
+            if (result.GetValue(port) is < 0 or > 65535)
+            {
+                result.AddError("--port must be between 0 and 65535");
+            }
+        });
+        grace.Validators.Add(result =>
+        {
+            if (result.GetValue(grace) < 0)
+            {
+                result.AddError("--grace cannot be negative");
+            }
+        });
+
+        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, grace, logFormat, quiet })
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction(parsed => Server.Server.Run(new ServeOptions
+        {
+            Model = Names.Parse<ConcurrencyModel>(parsed.GetValue(model)!),
+            Protocol = Names.Parse<ProtocolKind>(parsed.GetValue(protocol)!),
+            Reap = Names.Parse<ReapPolicy>(parsed.GetValue(reap)!),
+            Host = parsed.GetValue(host)!,
+            Port = parsed.GetValue(port),
+            Prefix = parsed.GetValue(prefix)!,
+            Grace = TimeSpan.FromSeconds(parsed.GetValue(grace)),
+            LogFormat = Names.Parse<LogFormat>(parsed.GetValue(logFormat)!),
+            Quiet = parsed.GetValue(quiet),
+        }));
+        return command;
+    }
+
+    /// <summary>An option whose value is one of an enum's names, in lower case, listed in the help.</summary>
+    private static Option<string> Choice<T>(string name, string description, T defaultValue) where T : struct, Enum
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => Names.Of(defaultValue) };
+        option.AcceptOnlyFromAmong([.. Enum.GetValues<T>().Select(Names.Of)]);
+        return option;
+    }
+}

@@ -1,0 +1,21 @@
+using Tmds.Linux;
+
+namespace ForkServer.Interop;
+
+public static partial class Posix
+{
+    /// <summary>kill(2). Returns false when the process no longer exists (ESRCH); other failures throw.</summary>
+    public static bool Kill(int pid, int signal)
+    {
+        if (LibC.kill(pid, signal) == 0)
+        {
+            return true;
+        }
+        var error = PosixException.FromLastError("kill");
+        if (error.Errno == LibC.ESRCH)
+        {
+            return false;
+        }
+        throw error;
+    }
+}

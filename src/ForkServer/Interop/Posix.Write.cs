@@ -1,0 +1,38 @@
+using Tmds.Linux;
+
+namespace ForkServer.Interop;
+
+public static partial class Posix
+{
+    /// <summary>
+    /// write(2) of the whole buffer, retrying EINTR and short writes. Returns false when a non-blocking descriptor
+    /// is full (EAGAIN) before anything was written.
+    /// </summary>
+    public static unsafe bool Write(int fd, ReadOnlySpan<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            long n;
+            fixed (byte* p = buffer)
+            {
+                n = LibC.write(fd, p, (size_t)(ulong)buffer.Length);
+            }
+            if (n >= 0)
+            {
+                buffer = buffer[(int)n..];
+                continue;
+            }
+            var error = PosixException.FromLastError("write");
+            if (error.Errno == LibC.EINTR)
+            {
+                continue;
+            }
+            if (error.Errno == LibC.EAGAIN)
+            {
+                return false;
+            }
+            throw error;
+        }
+        return true;
+    }
+}

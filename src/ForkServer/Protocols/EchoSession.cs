@@ -1,0 +1,32 @@
+using System.Text;
+
+namespace ForkServer.Protocols;
+
+/// <summary>
+/// The tutorial's echo: every chunk comes back behind a prefix ("you send:" in the forking server, "You Send:" in
+/// the plain one, nothing in the threaded and select ones). A chunk that is exactly <c>q</c> or <c>Q</c> ends the
+/// session; so does <c>q</c> followed by a line ending, which is what a line-oriented client such as nc sends.
+/// </summary>
+public sealed class EchoSession(byte[] prefix, int maxMessage) : ISession
+{
+    // Allocated once per session, so a forked child serves its client without allocating per message.
+    private readonly byte[] _reply = new byte[prefix.Length + maxMessage];
+
+    public static byte[] EncodePrefix(string prefix) => Encoding.UTF8.GetBytes(prefix);
+
+    public Reply Open() => Reply.None;
+
+    public Reply Receive(ReadOnlySpan<byte> data)
+    {
+        if (IsQuit(data))
+        {
+            return Reply.End;
+        }
+        prefix.CopyTo(_reply, 0);
+        data.CopyTo(_reply.AsSpan(prefix.Length));
+        return new Reply(_reply.AsMemory(0, prefix.Length + data.Length), Close: false);
+    }
+
+    public static bool IsQuit(ReadOnlySpan<byte> data) =>
+        data.TrimEnd("\r\n"u8) is [(byte)'q' or (byte)'Q'];
+}

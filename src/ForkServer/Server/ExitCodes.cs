@@ -1,0 +1,13 @@
+namespace ForkServer.Server;
+
+/// <summary>The exit statuses forkserver ends with; scripts and tests rely on them.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+
+    /// <summary>Something unexpected; the message says what.</summary>
+    public const int Failure = 1;
+
+    /// <summary>The server could not start as asked: bad arguments, a port in use or not permitted, a bad host.</summary>
+    public const int CannotStart = 2;
+}

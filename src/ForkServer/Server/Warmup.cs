@@ -1,0 +1,31 @@
+using System.Net;
+using System.Net.Sockets;
+using ForkServer.Protocols;
+
+namespace ForkServer.Server;
+
+/// <summary>
+/// Runs one whole session over loopback inside the parent before it forks anyone. Under the JIT every method is
+/// compiled on its first call, and compiled code lives in the process that compiled it: without this, each forked
+/// child would compile the session path again, on every connection. Children inherit the parent's compiled code
+/// (copy-on-write), so they start serving at once. The first accept also loads the assemblies it needs now, so
+/// the server's descriptors do not grow under the first client.
+/// </summary>
+public static class Warmup
+{
+    public static void Run(SessionFactory sessions, AddressFamily family)
+    {
+        var loopback = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+        using var listener = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(loopback, 0));
+        listener.Listen(1);
+        using var client = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+        client.Connect(listener.LocalEndPoint!);
+        client.Send("warm-up"u8);
+        client.Shutdown(SocketShutdown.Send);
+        using var served = listener.Accept();
+        served.Blocking = true;
+        _ = Listener.Format(served.RemoteEndPoint);
+        BlockingSessionRunner.Run(served, sessions.Create(), sessions.MaxMessage);
+    }
+}

@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace ForkServer.Tests.Support;
+
+/// <summary>
+/// A real forkserver process started for one test: its output is collected line by line, and it is stopped (with
+/// SIGTERM, then SIGKILL for it and everything under it) when the test ends, however the test ends.
+/// </summary>
+public sealed partial class ServerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _stdout = new();
+    private readonly ConcurrentQueue<string> _stderr = new();
+    private readonly SemaphoreSlim _lineArrived = new(0);
+
+    private ServerProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => Collect(_stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => Collect(_stderr, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public int Pid => _process.Id;
+
+    /// <summary>The port the server said it listens on.</summary>
+    public int Port { get; private set; }
+
+    public IReadOnlyCollection<string> Output => _stdout;
+
+    public IReadOnlyCollection<string> Errors => _stderr;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Starts the server and waits for its "listening" event. <c>--port 0</c> is added unless a port is given.</summary>
+    public static ServerProcess Start(params string[] args) => Start(Build.Jit, args);
+
+    public static ServerProcess Start(Build build, params string[] args)
+    {
+        var server = Launch(Binaries.ServerFor(build), args.Contains("--port") ? args : [.. args, "--port", "0"]);
+        try
+        {
+            string line = server.WaitForLine(l => l.Contains("listening on"), TimeSpan.FromSeconds(30));
+            server.Port = int.Parse(ListeningPort().Match(line).Groups[1].Value);
+            return server;
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Starts an executable with arguments and collects its output, without waiting for anything.</summary>
+    public static ServerProcess Launch(string executable, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        return new ServerProcess(Process.Start(info)!);
+    }
+
+    public StreamWriter StandardInput => _process.StandardInput;
+
+    /// <summary>Waits for the first output line (standard output or error) that matches, or fails the test.</summary>
+    public string WaitForLine(Func<string, bool> match, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_stdout.Concat(_stderr).FirstOrDefault(match) is { } line)
+            {
+                return line;
+            }
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"no matching line within {timeout.TotalSeconds} s; output so far:\n{Transcript()}");
+            }
+            _lineArrived.Wait(TimeSpan.FromMilliseconds(100));
+        }
+    }
+
+    /// <summary>The JSON events (<c>--log json</c>) the server printed so far with this event name.</summary>
+    public List<JsonElement> Events(string name) =>
+        [.. _stdout.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(e => e.GetProperty("event").GetString() == name)];
+
+    /// <summary>Waits until the server has exited on its own; returns its exit code.</summary>
+    public int WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            throw new TimeoutException($"process {Pid} still running after {timeout.TotalSeconds} s; output:\n{Transcript()}");
+        }
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public void Signal(int signal) => ProcFs.Kill(Pid, signal);
+
+    public string Transcript() => string.Join('\n', _stdout) + "\n--- stderr ---\n" + string.Join('\n', _stderr);
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            var tree = ProcFs.Descendants(Pid);
+            Signal(ProcFs.SIGTERM);
+            if (!_process.WaitForExit(TimeSpan.FromSeconds(15)))
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit();
+            }
+            // Whatever the server left behind is killed too, so one failed test cannot haunt the next.
+            foreach (int pid in tree.Concat(ProcFs.Descendants(Pid)))
+            {
+                ProcFs.Kill(pid, ProcFs.SIGKILL);
+            }
+        }
+        _process.Dispose();
+    }
+
+    private void Collect(ConcurrentQueue<string> lines, string? line)
+    {
+        if (line is not null)
+        {
+            lines.Enqueue(line);
+            _lineArrived.Release();
+        }
+    }
+
+    [GeneratedRegex(@"listening on .*:(\d+)")]
+    private static partial Regex ListeningPort();
+}
