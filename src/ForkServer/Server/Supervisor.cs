@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using ForkServer.Interop;
+using ForkServer.Logging;
+
+namespace ForkServer.Server;
+
+/// <summary>
+/// The parent's side of having child processes, shared by every model that forks: the signal self-pipe, the table of
+/// children, the reaper, fork itself (the child's body always ends in _exit), and the graceful stop.
+/// </summary>
+public sealed class Supervisor
+{
+    private readonly ReapPolicy _reap;
+    private readonly EventLog _log;
+    private readonly SignalWatcher _signals;
+    private readonly Reaper _reaper;
+
+    public Supervisor(ReapPolicy reap, EventLog log)
+    {
+        _reap = reap;
+        _log = log;
+        if (reap == ReapPolicy.Ignore)
+        {
+            Posix.SetSignalDisposition(Signals.SIGCHLD, SignalDisposition.Ignore);
+        }
+        _signals = reap == ReapPolicy.Signal
+            ? new SignalWatcher(Signals.SIGTERM, Signals.SIGINT, Signals.SIGCHLD)
+            : new SignalWatcher(Signals.SIGTERM, Signals.SIGINT);
+        _reaper = new Reaper(Children, log);
+    }
+
+    public ChildTable Children { get; } = new();
+
+    /// <summary>Readable when a signal arrived: poll it beside the listening socket.</summary>
+    public int WakeFd => _signals.WakeFd;
+
+    /// <summary>SIGTERM or SIGINT once one has arrived; 0 while the server should keep going.</summary>
+    public int StopSignal { get; private set; }
+
+    /// <summary>Looks at the signals that arrived; a SIGCHLD needs nothing here, the reap step looks at the real state.</summary>
+    public void HandleSignals()
+    {
+        var pending = _signals.TakePending();
+        if (StopSignal == 0 && pending.Contains(Signals.SIGTERM))
+        {
+            StopSignal = Signals.SIGTERM;
+        }
+        else if (StopSignal == 0 && pending.Contains(Signals.SIGINT))
+        {
+            StopSignal = Signals.SIGINT;
+        }
+    }
+
+    /// <summary>The reap step of the loop: under <see cref="ReapPolicy.Signal"/> on every turn (signal or sweep).</summary>
+    public void ReapIfSignalPolicy()
+    {
+        if (_reap == ReapPolicy.Signal)
+        {
+            _reaper.ReapFinished();
+        }
+    }
+
+    /// <summary>Reaps every finished child now, whatever the policy (the accept policy calls it before each fork).</summary>
+    public int ReapFinished() => _reaper.ReapFinished();
+
+    /// <summary>
+    /// fork(2). In the child, puts signals back to their defaults and runs <paramref name="childBody"/>, whose
+    /// return value is the exit status; the child leaves with _exit whatever happens and never returns here. In the
+    /// parent, records the child under <paramref name="label"/> and returns its pid. A failed fork throws
+    /// <see cref="PosixException"/> and changes nothing.
+    /// </summary>
+    public int Fork(string label, Func<int> childBody)
+    {
+        int pid = Posix.Fork();
+        if (pid == 0)
+        {
+            RunChild(label, childBody);
+        }
+        Children.Add(pid, label);
+        return pid;
+    }
+
+    [DoesNotReturn]
+    private void RunChild(string label, Func<int> childBody)
+    {
+        int status;
+        try
+        {
+            _signals.DetachInChild();
+            status = childBody();
+        }
+        catch (Exception e)
+        {
+            _log.Error("child-failed", $"child {Posix.GetPid()} ({label}) failed: {e.Message}",
+                new LogField("peer", label), new LogField("error", e.Message));
+            status = 1;
+        }
+        Posix.Exit(status);
+    }
+
+    /// <summary>
+    /// Graceful stop, once the listening socket is closed: SIGTERM every child, wait up to <paramref name="grace"/>
+    /// (a second SIGTERM or SIGINT cuts it short), SIGKILL what is left, reap everything, and log a summary.
+    /// </summary>
+    public void Stop(TimeSpan grace, long served)
+    {
+        if (_reap == ReapPolicy.Ignore)
+        {
+            // From here on children must stay waitable, so the stop can tell when each one is gone.
+            Posix.SetSignalDisposition(Signals.SIGCHLD, SignalDisposition.Default);
+        }
+        _reaper.ReapFinished();
+        int running = Children.Count;
+        string signal = Signals.Name(StopSignal == 0 ? Signals.SIGTERM : StopSignal);
+        _log.Info("stopping",
+            $"{signal} received: stopped accepting; sending SIGTERM to {running} children, waiting up to {grace.TotalSeconds:0.#} s",
+            new LogField("signal", signal), new LogField("running", running), new LogField("grace_seconds", grace.TotalSeconds));
+        Children.SignalAll(Signals.SIGTERM);
+        bool hurry = WaitForChildren(grace);
+        _reaper.ReapFinished();
+        int killed = Children.SignalAll(Signals.SIGKILL);
+        if (killed > 0)
+        {
+            _log.Info("killing", $"{(hurry ? "second signal" : "grace time over")}: sent SIGKILL to {killed} children",
+                new LogField("killed", killed));
+        }
+        _reaper.ReapAllListed();
+        _reaper.ReapFinished();
+        _log.Info("stopped", $"stopped: served {served} clients; {running} were running at shutdown, {killed} killed with SIGKILL",
+            new LogField("served", served), new LogField("running_at_shutdown", running), new LogField("killed", killed));
+    }
+
+    /// <summary>Reaps as children exit until none is left or the grace time is over; true if a second signal came.</summary>
+    private bool WaitForChildren(TimeSpan grace)
+    {
+        var clock = Stopwatch.StartNew();
+        Span<bool> woken = stackalloc bool[1];
+        while (Children.Count > 0 && clock.Elapsed < grace)
+        {
+            int waitMs = (int)Math.Clamp((grace - clock.Elapsed).TotalMilliseconds, 1, 50);
+            Posix.PollReadable([_signals.WakeFd], woken, waitMs);
+            var pending = _signals.TakePending();
+            if (pending.Contains(Signals.SIGTERM) || pending.Contains(Signals.SIGINT))
+            {
+                return true;
+            }
+            _reaper.ReapFinished();
+        }
+        return false;
+    }
+}
