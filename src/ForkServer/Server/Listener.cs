@@ -16,9 +16,8 @@ public static class Listener
     /// </summary>
     public const int Backlog = 1024;
 
-    public static Socket Open(string host, int port)
+    public static Socket Open(IPAddress address, int port)
     {
-        var address = Resolve(host);
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
