@@ -13,8 +13,6 @@ namespace ForkServer.Logging;
 /// </summary>
 public sealed class EventLog(LogFormat format, bool quiet)
 {
-    public static EventLog Default { get; } = new(LogFormat.Text, quiet: false);
-
     public LogFormat Format { get; } = format;
 
     public bool Quiet { get; } = quiet;

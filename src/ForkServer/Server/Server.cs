@@ -1,3 +1,4 @@
+using ForkServer.Interop;
 using ForkServer.Logging;
 using ForkServer.Protocols;
 
@@ -26,6 +27,12 @@ public static class Server
         {
             log.Error("cannot-start", $"forkserver: {e.Message}", new LogField("error", e.Message));
             return ExitCodes.CannotStart;
+        }
+        catch (PosixException e)
+        {
+            // A system call the server cannot do without failed (poll, pipe2, sigaction...): say which, and stop.
+            log.Error("failed", $"forkserver: {e.Message}", new LogField("error", e.Message));
+            return ExitCodes.Failure;
         }
     }
 }
