@@ -17,7 +17,13 @@ public static class Server
             }
             using var listener = Listener.Open(options.Host, options.Port);
             var sessions = new SessionFactory(options.Protocol, options.Prefix, options.MaxMessage);
-            return new ForkModel(options, listener, sessions, log).Run();
+            return options.Model switch
+            {
+                ConcurrencyModel.Iterative => new IterativeModel(listener, sessions, log).Run(),
+                ConcurrencyModel.Thread => new ThreadModel(options, listener, sessions, log).Run(),
+                ConcurrencyModel.Select => new SelectModel(listener, sessions, log).Run(),
+                _ => new ForkModel(options, listener, sessions, log).Run(),
+            };
         }
         catch (StartupException e)
         {
