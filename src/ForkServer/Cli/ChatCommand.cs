@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using ForkServer.Chat;
 using ForkServer.Logging;
 using ForkServer.Server;
@@ -22,12 +23,14 @@ public static class ChatCommand
         try
         {
             using var listener = Listener.Open(host, port);
-            string where = Listener.Format(listener.LocalEndPoint);
-            log.Always("listening", $"listening on {where} (chat); waiting for the other side: forkclient chat --port {((System.Net.IPEndPoint)listener.LocalEndPoint!).Port}",
+            var local = (IPEndPoint)listener.LocalEndPoint!;
+            string where = Listener.Format(local);
+            log.Always("listening", $"listening on {where} (chat); waiting for the other side: forkclient chat --port {local.Port}",
                 new LogField("address", where), new LogField("model", "chat"));
             using var peer = listener.Accept();
             listener.Close();
-            log.Info("accepted", $"{Listener.Format(peer.RemoteEndPoint)} joined; your turn first", new LogField("peer", Listener.Format(peer.RemoteEndPoint)));
+            string other = Listener.Format(peer.RemoteEndPoint);
+            log.Info("accepted", $"{other} joined; your turn first", new LogField("peer", other));
             return ChatPeer.Converse(peer, speakFirst: true, "Client");
         }
         catch (StartupException e)
