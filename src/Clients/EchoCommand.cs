@@ -8,8 +8,8 @@ namespace ForkServer.Clients;
 
 /// <summary>
 /// <c>forkclient echo</c>: the tutorial's echo client, over TCP or (with <c>--udp</c>) UDP. Reads lines from standard
-/// input (a terminal or a pipe), sends each one, prints the server's reply; <c>q</c> or <c>Q</c>, or the end of the
-/// input, ends the session with status 0.
+/// input (a terminal or a pipe), sends each one, prints the server's reply; <c>q</c> or <c>Q</c>, an empty line or the
+/// end of the input ends the session with status 0.
 /// </summary>
 public static class EchoCommand
 {
@@ -49,8 +49,9 @@ public static class EchoCommand
                 var message = Encoding.UTF8.GetBytes(line);
                 if (message.Length == 0)
                 {
-                    // Nothing to send: TCP would send no bytes and the reply would never come.
-                    continue;
+                    // An empty line ends the client, as the tutorial's select client means to (TCP cannot send
+                    // zero bytes, so the server would never answer it anyway).
+                    return 0;
                 }
                 bool quit = EchoSession.IsQuit(message);
                 if (quit && udp)

@@ -33,11 +33,13 @@ public sealed class ClientTests
         Assert.Equal(prefix + "next", next.Exchange("next", prefix + "next"));
     }
 
-    [Fact]
-    public void EchoEndsWithStatusZeroAtTheEndOfItsInput()
+    [Theory]
+    [InlineData("only line\n")]
+    [InlineData("only line\n\nnever sent\n")]
+    public void EchoEndsWithStatusZeroAtTheEndOfItsInputOrAnEmptyLine(string input)
     {
         using var server = ServerProcess.Start("--model", "thread", "--prefix", "You Send:", "--quiet");
-        var run = ProgramRun.Client("only line\n", "echo", "--port", server.Port.ToString());
+        var run = ProgramRun.Client(input, "echo", "--port", server.Port.ToString());
         Assert.Equal(0, run.ExitCode);
         Assert.Equal([EchoPrompt, "You Send:only line", EchoPrompt], run.Output);
     }
