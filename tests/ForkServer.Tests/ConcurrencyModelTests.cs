@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Text;
 using ForkServer.Tests.Support;
 
 namespace ForkServer.Tests;
@@ -78,6 +79,21 @@ public sealed class ConcurrencyModelTests
         Assert.True(client.ServerClosed());
         Assert.Contains(server.Output, l => l.Contains("SIGTERM received"));
         Assert.Contains(server.Output, l => l.Contains("stopped: served 1 clients"));
+    }
+
+    [Theory]
+    [InlineData("iterative")]
+    [InlineData("thread")]
+    [InlineData("select")]
+    public void AnIdleClientIsToldSoAndDisconnectedAndTheNextIsServed(string model)
+    {
+        using var server = ServerProcess.Start("--model", model, "--idle-timeout", "1", "--quiet");
+        using (var idle = new TcpClientSession(server.Port))
+        {
+            Assert.Equal("idle for 1 s: closing the connection\n", Encoding.UTF8.GetString(idle.ReceiveToEnd()));
+        }
+        using var next = new TcpClientSession(server.Port);
+        Assert.Equal("you send:next", next.Exchange("next", "you send:next"));
     }
 
     [Theory]

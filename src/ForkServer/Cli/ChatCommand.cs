@@ -22,7 +22,7 @@ public static class ChatCommand
         var log = EventLog.Default;
         try
         {
-            using var listener = Listener.Open(host, port);
+            using var listener = Listener.Open(Listener.Resolve(host), port);
             var local = (IPEndPoint)listener.LocalEndPoint!;
             string where = Listener.Format(local);
             log.Always("listening", $"listening on {where} (chat); waiting for the other side: forkclient chat --port {local.Port}",

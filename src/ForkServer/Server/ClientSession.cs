@@ -11,9 +11,14 @@ public static class ClientSession
     {
         try
         {
-            var end = BlockingSessionRunner.Run(client, sessions.Create(), sessions.MaxMessage);
-            log.Info("closed", $"{peer}: session over ({(end == SessionEnd.ClientClosed ? "client closed" : "server closed")})",
-                new LogField("peer", peer), new LogField("end", end.ToString()));
+            var end = BlockingSessionRunner.Run(client, sessions);
+            string why = end switch
+            {
+                SessionEnd.ClientClosed => "client closed",
+                SessionEnd.IdleTimeout => $"idle for {sessions.IdleTimeout.TotalSeconds:0.###} s",
+                _ => "server closed",
+            };
+            log.Info("closed", $"{peer}: session over ({why})", new LogField("peer", peer), new LogField("end", end.ToString()));
         }
         catch (SocketException e)
         {

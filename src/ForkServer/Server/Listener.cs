@@ -16,9 +16,8 @@ public static class Listener
     /// </summary>
     public const int Backlog = 1024;
 
-    public static Socket Open(string host, int port, ProtocolType protocol = ProtocolType.Tcp)
+    public static Socket Open(IPAddress address, int port, ProtocolType protocol = ProtocolType.Tcp)
     {
-        var address = Resolve(host);
         var socket = new Socket(address.AddressFamily, protocol == ProtocolType.Udp ? SocketType.Dgram : SocketType.Stream, protocol);
         try
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using ForkServer.Interop;
 using ForkServer.Logging;
@@ -9,7 +10,7 @@ namespace ForkServer.Server;
 /// The tutorial's select server: ONE thread waits in poll(2) on the listening socket, every client, the signal
 /// self-pipe and standard input, and handles whatever is ready, one event at a time: a new client is accepted, a
 /// readable client gets one recv and its session's reply, a line typed on standard input stops the server. No
-/// client ever has a thread of its own. Replies are sent with blocking send(2), as the tutorial does: a client
+/// client ever has a thread of its own; a client silent for the idle timeout is told so and dropped. Replies are sent with blocking send(2), as the tutorial does: a client
 /// that does not read its replies would hold the loop up once its socket buffer is full.
 /// </summary>
 public sealed class SelectModel(Socket listener, SessionFactory sessions, EventLog log)
@@ -22,7 +23,10 @@ public sealed class SelectModel(Socket listener, SessionFactory sessions, EventL
     private string? _stopReason;
     private long _served;
 
-    private sealed record Client(Socket Socket, string Peer, ISession Session);
+    private sealed record Client(Socket Socket, string Peer, ISession Session)
+    {
+        public long LastHeard { get; set; } = Stopwatch.GetTimestamp();
+    }
 
     public int Run()
     {
@@ -46,7 +50,7 @@ public sealed class SelectModel(Socket listener, SessionFactory sessions, EventL
                 fds[fixedCount + i] = (int)_clients[i].Socket.Handle;
             }
             var readable = new bool[fds.Length];
-            Posix.PollReadable(fds, readable, -1);
+            Posix.PollReadable(fds, readable, MillisecondsToFirstIdleDeadline());
 
             if (readable[1])
             {
@@ -68,6 +72,7 @@ public sealed class SelectModel(Socket listener, SessionFactory sessions, EventL
                     ReceiveFrom(_clients[i]);
                 }
             }
+            DropIdle();
             if (readable[0] && _stopReason is null)
             {
                 Accept();
@@ -144,6 +149,7 @@ public sealed class SelectModel(Socket listener, SessionFactory sessions, EventL
             Drop(client, $"went away mid-session ({e.SocketErrorCode})");
             return;
         }
+        client.LastHeard = Stopwatch.GetTimestamp();
         if (received == 0)
         {
             Drop(client, "session over (client closed)");
@@ -151,6 +157,26 @@ public sealed class SelectModel(Socket listener, SessionFactory sessions, EventL
         else if (!Send(client, client.Session.Receive(_buffer.AsSpan(0, received))))
         {
             Drop(client, "session over (server closed)");
+        }
+    }
+
+    /// <summary>How long poll may sleep before the quietest client reaches the idle timeout; -1 (forever) with no clients.</summary>
+    private int MillisecondsToFirstIdleDeadline()
+    {
+        if (_clients.Count == 0)
+        {
+            return -1;
+        }
+        var quietest = Stopwatch.GetElapsedTime(_clients.Min(c => c.LastHeard));
+        return (int)Math.Clamp((sessions.IdleTimeout - quietest).TotalMilliseconds + 1, 0, int.MaxValue);
+    }
+
+    private void DropIdle()
+    {
+        foreach (var client in _clients.Where(c => Stopwatch.GetElapsedTime(c.LastHeard) >= sessions.IdleTimeout).ToList())
+        {
+            Send(client, new Reply(sessions.IdleNotice(), Close: true));
+            Drop(client, $"session over (idle for {sessions.IdleTimeout.TotalSeconds:0.###} s)");
         }
     }
 

@@ -15,8 +15,11 @@ public static class Server
             {
                 throw new StartupException("--model fork needs fork(2), which this operating system does not have; run it on Linux");
             }
-            using var listener = Listener.Open(options.Host, options.Port);
-            var sessions = new SessionFactory(options.Protocol, options.Prefix, options.MaxMessage);
+            var address = Listener.Resolve(options.Host);
+            Privileges.RefuseRootOnPublicAddress(address, options.User, options.AllowRoot);
+            using var listener = Listener.Open(address, options.Port);
+            Privileges.DropAfterBind(options.User);
+            var sessions = new SessionFactory(options.Protocol, options.Prefix, options.MaxMessage, options.IdleTimeout);
             return options.Model switch
             {
                 ConcurrencyModel.Iterative => new IterativeModel(listener, sessions, log).Run(),

@@ -15,7 +15,7 @@ public static class UdpEcho
     {
         try
         {
-            using var socket = Listener.Open(host, port, ProtocolType.Udp);
+            using var socket = Listener.Open(Listener.Resolve(host), port, ProtocolType.Udp);
             return Serve(socket, log);
         }
         catch (StartupException e)
