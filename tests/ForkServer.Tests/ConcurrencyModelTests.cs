@@ -65,6 +65,22 @@ public sealed class ConcurrencyModelTests
         Assert.Equal("You Send:2", second.ReceiveText("You Send:2".Length));
     }
 
+    [Fact]
+    public void ThreadModelServesAtMostMaxChildrenClientsAtOnce()
+    {
+        using var server = ServerProcess.Start("--model", "thread", "--max-children", "2", "--prefix", "", "--quiet");
+        using var first = new TcpClientSession(server.Port);
+        using var second = new TcpClientSession(server.Port);
+        Assert.Equal("1", first.Exchange("1", "1"));
+        Assert.Equal("2", second.Exchange("2", "2"));
+        using var third = new TcpClientSession(server.Port);
+        third.Send("3");
+        Assert.False(third.Socket.Poll(TimeSpan.FromMilliseconds(500), SelectMode.SelectRead), "a third client was served past --max-children 2");
+        first.Send("q");
+        Assert.True(first.ServerClosed());
+        Assert.Equal("3", third.ReceiveText(1));
+    }
+
     [Theory]
     [InlineData("iterative")]
     [InlineData("thread")]
