@@ -56,13 +56,8 @@ public sealed class ConcurrencyModelTests
         using var server = ServerProcess.Start("--model", "iterative", "--prefix", "You Send:", "--quiet");
         using var first = new TcpClientSession(server.Port);
         Assert.Equal("You Send:1", first.Exchange("1", "You Send:1"));
-        // The second client's connection is complete (the kernel queued it), but nobody reads from it yet.
         using var second = new TcpClientSession(server.Port);
-        second.Send("2");
-        Assert.False(second.Socket.Poll(TimeSpan.FromMilliseconds(500), SelectMode.SelectRead), "second client served while the first was connected");
-        first.Send("q");
-        Assert.True(first.ServerClosed());
-        Assert.Equal("You Send:2", second.ReceiveText("You Send:2".Length));
+        AssertServedOnlyAfterTheFirstQuits(first, second, "2", "You Send:2");
     }
 
     [Fact]
@@ -74,11 +69,20 @@ public sealed class ConcurrencyModelTests
         Assert.Equal("1", first.Exchange("1", "1"));
         Assert.Equal("2", second.Exchange("2", "2"));
         using var third = new TcpClientSession(server.Port);
-        third.Send("3");
-        Assert.False(third.Socket.Poll(TimeSpan.FromMilliseconds(500), SelectMode.SelectRead), "a third client was served past --max-children 2");
+        AssertServedOnlyAfterTheFirstQuits(first, third, "3", "3");
+    }
+
+    /// <summary>
+    /// The waiting client's connection is complete (the kernel queued it), but nobody reads from it until the first
+    /// client quits and frees its place.
+    /// </summary>
+    private static void AssertServedOnlyAfterTheFirstQuits(TcpClientSession first, TcpClientSession waiting, string message, string reply)
+    {
+        waiting.Send(message);
+        Assert.False(waiting.Socket.Poll(TimeSpan.FromMilliseconds(500), SelectMode.SelectRead), "served while the first client was still connected");
         first.Send("q");
         Assert.True(first.ServerClosed());
-        Assert.Equal("3", third.ReceiveText(1));
+        Assert.Equal(reply, waiting.ReceiveText(reply.Length));
     }
 
     [Theory]
