@@ -21,7 +21,13 @@ public static class Server
             using var listener = Listener.Open(address, options.Port);
             Privileges.DropAfterBind(options.User);
             var sessions = new SessionFactory(options.Protocol, options.Prefix, options.MaxMessage, options.IdleTimeout);
-            return new ForkModel(options, listener, sessions, log).Run();
+            return options.Model switch
+            {
+                ConcurrencyModel.Iterative => new IterativeModel(listener, sessions, log).Run(),
+                ConcurrencyModel.Thread => new ThreadModel(options, listener, sessions, log).Run(),
+                ConcurrencyModel.Select => new SelectModel(listener, sessions, log).Run(),
+                _ => new ForkModel(options, listener, sessions, log).Run(),
+            };
         }
         catch (StartupException e)
         {
