@@ -10,8 +10,9 @@ namespace ForkServer.Server;
 /// The tutorial's select server: ONE thread waits in poll(2) on the listening socket, every client, the signal
 /// self-pipe and standard input, and handles whatever is ready, one event at a time: a new client is accepted, a
 /// readable client gets one recv and its session's reply, a line typed on standard input stops the server. No
-/// client ever has a thread of its own; a client silent for the idle timeout is told so and dropped. Replies are sent with blocking send(2), as the tutorial does: a client
-/// that does not read its replies would hold the loop up once its socket buffer is full.
+/// client ever has a thread of its own; a client silent for the idle timeout is told so and dropped. Replies are
+/// sent with blocking send(2), as the tutorial does: a client that does not read its replies would hold the loop up
+/// once its socket buffer is full.
 /// </summary>
 public sealed class SelectModel(Socket listener, SessionFactory sessions, EventLog log)
 {
