@@ -114,7 +114,7 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
         {
             BlockingSessionRunner.Run(client, sessions);
         }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown)
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.TimedOut)
         {
             log.Info("client-vanished", $"child {Posix.GetPid()}: {peer} went away mid-session ({e.SocketErrorCode})",
                 new LogField("peer", peer), new LogField("error", e.SocketErrorCode.ToString()));
