@@ -4,5 +4,6 @@ using ForkServer.Clients;
 var root = new RootCommand("forkclient: clients for ForkServer and the tutorial's servers")
 {
     EchoCommand.Create(),
+    BenchCommand.Create(),
 };
 return root.Parse(args).Invoke();
