@@ -12,7 +12,7 @@ public static class ServeCommand
     public static Command Configure(Command command)
     {
         var defaults = new ServeOptions();
-        var model = Choice("--model", "How clients are served: a forked child process per client", defaults.Model);
+        var model = Choice("--model", "How clients are served: a forked child process per client (fork), or N workers forked at start (prefork)", defaults.Model);
         var protocol = Choice("--protocol", "What the server says: echo replies with prefix + data; greet sends a greeting and closes", defaults.Protocol);
         var reap = Choice("--reap", "When finished children are reaped: on SIGCHLD (signal), before each fork (accept), never (none), or by the kernel (ignore)", defaults.Reap);
         var host = new Option<string>("--host") { Description = "Address to listen on (loopback by default; 0.0.0.0 or :: for every interface)", DefaultValueFactory = _ => defaults.Host };
@@ -20,6 +20,7 @@ public static class ServeCommand
         var prefix = new Option<string>("--prefix") { Description = "What the echo protocol puts before each reply", DefaultValueFactory = _ => defaults.Prefix };
         var grace = new Option<double>("--grace") { Description = "Seconds shutdown waits for children after SIGTERM before SIGKILL", DefaultValueFactory = _ => defaults.Grace.TotalSeconds };
         var logFormat = Choice("--log", "Event log format: text lines for people, JSON lines for scripts", defaults.LogFormat);
+        var workers = new Option<int>("--workers") { Description = "Worker processes the prefork model keeps running", DefaultValueFactory = _ => defaults.Workers };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors and the line that says where the server listens" };
 
         port.Validators.Add(result =>
@@ -27,6 +28,13 @@ public static class ServeCommand
             if (result.GetValue(port) is < 0 or > 65535)
             {
                 result.AddError("--port must be between 0 and 65535");
+            }
+        });
+        workers.Validators.Add(result =>
+        {
+            if (result.GetValue(workers) < 1)
+            {
+                result.AddError("--workers must be at least 1");
             }
         });
         grace.Validators.Add(result =>
@@ -37,7 +45,7 @@ public static class ServeCommand
             }
         });
 
-        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, grace, logFormat, quiet })
+        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, workers, grace, logFormat, quiet })
         {
             command.Options.Add(option);
         }
@@ -49,6 +57,7 @@ public static class ServeCommand
             Host = parsed.GetValue(host)!,
             Port = parsed.GetValue(port),
             Prefix = parsed.GetValue(prefix)!,
+            Workers = parsed.GetValue(workers),
             Grace = TimeSpan.FromSeconds(parsed.GetValue(grace)),
             LogFormat = Names.Parse<LogFormat>(parsed.GetValue(logFormat)!),
             Quiet = parsed.GetValue(quiet),

@@ -11,13 +11,17 @@ public static class Server
         var log = new EventLog(options.LogFormat, options.Quiet);
         try
         {
-            if (options.Model == ConcurrencyModel.Fork && !(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()))
+            if (options.Model is ConcurrencyModel.Fork or ConcurrencyModel.Prefork && !(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()))
             {
-                throw new StartupException("--model fork needs fork(2), which this operating system does not have; run it on Linux");
+                throw new StartupException($"--model {Names.Of(options.Model)} needs fork(2), which this operating system does not have; run it on Linux");
             }
             using var listener = Listener.Open(options.Host, options.Port);
             var sessions = new SessionFactory(options.Protocol, options.Prefix, options.MaxMessage);
-            return new ForkModel(options, listener, sessions, log).Run();
+            return options.Model switch
+            {
+                ConcurrencyModel.Prefork => new PreforkModel(options, listener, sessions, log).Run(),
+                _ => new ForkModel(options, listener, sessions, log).Run(),
+            };
         }
         catch (StartupException e)
         {
