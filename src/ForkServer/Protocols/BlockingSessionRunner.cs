@@ -9,7 +9,11 @@ namespace ForkServer.Protocols;
 /// </summary>
 public static class BlockingSessionRunner
 {
-    public static SessionEnd Run(Socket client, ISession session, int maxMessage)
+    public static SessionEnd Run(Socket client, ISession session, int maxMessage) =>
+        Run(client, session, new byte[maxMessage]);
+
+    /// <summary>Runs the session reading into <paramref name="buffer"/>: one recv(2) takes at most its length.</summary>
+    public static SessionEnd Run(Socket client, ISession session, byte[] buffer)
     {
         var reply = session.Open();
         Send(client, reply);
@@ -17,7 +21,6 @@ public static class BlockingSessionRunner
         {
             return SessionEnd.ServerClosed;
         }
-        var buffer = new byte[maxMessage];
         while (true)
         {
             int received = client.Receive(buffer);
