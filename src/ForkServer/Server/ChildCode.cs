@@ -37,6 +37,8 @@ public static class ChildCode
         {
             RuntimeHelpers.PrepareMethod(typeof(Posix).GetMethod(name, Any)!.MethodHandle);
         }
+        // LibC's static constructor (SIG_DFL, SIG_IGN and the other constants) would otherwise first run in each child.
+        RuntimeHelpers.RunClassConstructor(typeof(LibC).TypeHandle);
         foreach (string name in new[] { "sigaction", "sigemptyset", "close", "_exit", "getpid" })
         {
             Marshal.Prelink(typeof(LibC).GetMethod(name, Any)!);
