@@ -75,6 +75,7 @@ public sealed class PreforkModelTests
         Assert.Equal("you send:held", held.Exchange("held", "you send:held"));
         var workers = ProcFs.Descendants(server.Pid);
         Assert.Equal(3, workers.Count);
+        Assert.Equal(3, server.Events("worker-started").Count);
 
         server.Signal(ProcFs.SIGTERM);
 

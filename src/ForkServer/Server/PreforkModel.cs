@@ -26,6 +26,8 @@ public sealed class PreforkModel(ServeOptions options, Socket listener, SessionF
         // signal-watcher thread sleeps in its system call whenever a worker is forked (a thread running managed code
         // at the moment of fork leaves the child's allocator or GC waiting for it forever).
         _supervisor = new Supervisor(ReapPolicy.Accept, log);
+        // Workers first, so that the listening line means the server is ready to serve.
+        StartMissingWorkers();
         string address = Listener.Format(listener.LocalEndPoint);
         log.Always("listening",
             $"listening on {address} (model prefork, {options.Workers} workers); watch the workers with: ps -o pid,ppid,stat,cmd --ppid {Posix.GetPid()}",
@@ -33,10 +35,13 @@ public sealed class PreforkModel(ServeOptions options, Socket listener, SessionF
         Span<bool> woken = stackalloc bool[1];
         while (_supervisor.StopSignal == 0)
         {
-            _supervisor.ReapFinished();
-            StartMissingWorkers();
             Posix.PollReadable([_supervisor.WakeFd], woken, SweepMilliseconds);
             _supervisor.HandleSignals();
+            _supervisor.ReapFinished();
+            if (_supervisor.StopSignal == 0)
+            {
+                StartMissingWorkers();
+            }
         }
         listener.Dispose();
         _supervisor.Stop(options.Grace, _served.Value);
