@@ -6,5 +6,6 @@ var root = new RootCommand("forkclient: clients for ForkServer and the tutorial'
     EchoCommand.Create(),
     GreetCommand.Create(),
     ChatCommand.Create(),
+    BenchCommand.Create(),
 };
 return root.Parse(args).Invoke();

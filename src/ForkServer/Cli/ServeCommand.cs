@@ -12,7 +12,7 @@ public static class ServeCommand
     public static Command Configure(Command command)
     {
         var defaults = new ServeOptions();
-        var model = Choice("--model", "How clients are served: fork (a child process each), iterative (one at a time), thread (a thread each), select (one thread polls them all)", defaults.Model);
+        var model = Choice("--model", "How clients are served: fork (a child process each), prefork (N workers forked at start), iterative (one at a time), thread (a thread each), select (one thread polls them all)", defaults.Model);
         var protocol = Choice("--protocol", "What the server says: echo replies with prefix + data; greet sends a greeting and closes", defaults.Protocol);
         var reap = Choice("--reap", "When finished children are reaped: on SIGCHLD (signal), before each fork (accept), never (none), or by the kernel (ignore)", defaults.Reap);
         var host = new Option<string>("--host") { Description = "Address to listen on (loopback by default; 0.0.0.0 or :: for every interface)", DefaultValueFactory = _ => defaults.Host };
@@ -25,6 +25,7 @@ public static class ServeCommand
         var maxMessage = new Option<int>("--max-message") { Description = "Bytes one read takes at most; larger input is served in pieces", DefaultValueFactory = _ => defaults.MaxMessage };
         var user = new Option<string?>("--user") { Description = "Started as root: become this user (and its groups) after binding, before serving" };
         var allowRoot = new Option<bool>("--allow-root") { Description = "Serve a non-loopback address as root without --user" };
+        var workers = new Option<int>("--workers") { Description = "Worker processes the prefork model keeps running", DefaultValueFactory = _ => defaults.Workers };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors and the line that says where the server listens" };
 
         port.Validators.Add(result =>
@@ -38,8 +39,9 @@ public static class ServeCommand
         Positive(idleTimeout, "--idle-timeout", allowZero: false);
         Positive(maxChildren, "--max-children", allowZero: false);
         Positive(maxMessage, "--max-message", allowZero: false);
+        Positive(workers, "--workers", allowZero: false);
 
-        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, grace, maxChildren, idleTimeout, maxMessage, user, allowRoot, logFormat, quiet })
+        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, workers, grace, maxChildren, idleTimeout, maxMessage, user, allowRoot, logFormat, quiet })
         {
             command.Options.Add(option);
         }
@@ -51,6 +53,7 @@ public static class ServeCommand
             Host = parsed.GetValue(host)!,
             Port = parsed.GetValue(port),
             Prefix = parsed.GetValue(prefix)!,
+            Workers = parsed.GetValue(workers),
             Grace = TimeSpan.FromSeconds(parsed.GetValue(grace)),
             MaxChildren = parsed.GetValue(maxChildren),
             IdleTimeout = TimeSpan.FromSeconds(parsed.GetValue(idleTimeout)),

@@ -10,9 +10,15 @@ namespace ForkServer.Protocols;
 /// </summary>
 public static class BlockingSessionRunner
 {
-    public static SessionEnd Run(Socket client, SessionFactory sessions)
+    public static SessionEnd Run(Socket client, SessionFactory sessions) =>
+        Run(client, sessions, sessions.Create(), new byte[sessions.MaxMessage]);
+
+    /// <summary>
+    /// Runs a session made beforehand, reading into <paramref name="buffer"/> (one recv(2) takes at most its length):
+    /// a forked child uses the ones its parent made, so that it allocates nothing.
+    /// </summary>
+    public static SessionEnd Run(Socket client, SessionFactory sessions, ISession session, byte[] buffer)
     {
-        var session = sessions.Create();
         client.ReceiveTimeout = (int)Math.Min(int.MaxValue, sessions.IdleTimeout.TotalMilliseconds);
         var reply = session.Open();
         Send(client, reply.Bytes.Span);
@@ -20,7 +26,6 @@ public static class BlockingSessionRunner
         {
             return SessionEnd.ServerClosed;
         }
-        var buffer = new byte[sessions.MaxMessage];
         while (true)
         {
             int received;

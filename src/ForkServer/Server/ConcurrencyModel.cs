@@ -14,4 +14,7 @@ public enum ConcurrencyModel
 
     /// <summary>One thread multiplexes every client with poll(2): the tutorial's select server.</summary>
     Select,
+
+    /// <summary>N worker processes forked at start, each accepting and serving one client after another.</summary>
+    Prefork,
 }

@@ -37,6 +37,9 @@ public sealed record ServeOptions
     public bool AllowRoot { get; init; }
 
     /// <summary>How long shutdown waits after SIGTERM before it sends SIGKILL to the children left.</summary>
+    /// <summary>How many worker processes the prefork model keeps running.</summary>
+    public int Workers { get; init; } = 4;
+
     public TimeSpan Grace { get; init; } = TimeSpan.FromSeconds(10);
 
     public LogFormat LogFormat { get; init; } = LogFormat.Text;

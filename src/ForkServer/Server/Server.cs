@@ -12,9 +12,9 @@ public static class Server
         var log = new EventLog(options.LogFormat, options.Quiet);
         try
         {
-            if (options.Model == ConcurrencyModel.Fork && !(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()))
+            if (options.Model is ConcurrencyModel.Fork or ConcurrencyModel.Prefork && !(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()))
             {
-                throw new StartupException("--model fork needs fork(2), which this operating system does not have; run it on Linux");
+                throw new StartupException($"--model {Names.Of(options.Model)} needs fork(2), which this operating system does not have; run it on Linux");
             }
             var address = Listener.Resolve(options.Host);
             Privileges.RefuseRootOnPublicAddress(address, options.User, options.AllowRoot);
@@ -23,6 +23,7 @@ public static class Server
             var sessions = new SessionFactory(options.Protocol, options.Prefix, options.MaxMessage, options.IdleTimeout);
             return options.Model switch
             {
+                ConcurrencyModel.Prefork => new PreforkModel(options, listener, sessions, log).Run(),
                 ConcurrencyModel.Iterative => new IterativeModel(listener, sessions, log).Run(),
                 ConcurrencyModel.Thread => new ThreadModel(options, listener, sessions, log).Run(),
                 ConcurrencyModel.Select => new SelectModel(listener, sessions, log).Run(),

@@ -79,6 +79,7 @@ public sealed class Supervisor
     /// </summary>
     public int Fork(string label, Func<int> childBody)
     {
+        ChildCode.Prepare(childBody);
         int pid = Posix.Fork();
         if (pid == 0)
         {
