@@ -14,7 +14,7 @@ namespace ForkServer.Server;
 public sealed class ForkModel(ServeOptions options, Socket listener, SessionFactory sessions, EventLog log)
 {
     /// <summary>The longest the loop sleeps without looking at its children: the sweep that catches merged or lost SIGCHLDs.</summary>
-    private const int SweepMilliseconds = 1000;
+    private const int SweepMilliseconds = 250;
 
     private readonly int _listenFd = (int)listener.Handle;
     private readonly AcceptGate _gate = new(options.MaxChildren, log);
@@ -37,14 +37,16 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
             new LogField("address", address), new LogField("model", "fork"), new LogField("reap", Names.Of(options.Reap)));
         while (_supervisor.StopSignal == 0)
         {
-            bool clientWaiting = WaitForClientOrSignal();
-            _supervisor.HandleSignals();
+            // Reaping right before poll leaves the smallest window for a SIGCHLD that lands outside poll and so
+            // wakes nothing; the sweep timeout covers that window.
             _supervisor.ReapStep();
             if (options.Reap == ReapPolicy.Accept && _supervisor.Children.Count >= options.MaxChildren)
             {
                 // The tutorial reaps when a client is waiting; at the limit one is, in the backlog.
                 _supervisor.ReapFinished();
             }
+            bool clientWaiting = WaitForClientOrSignal();
+            _supervisor.HandleSignals();
             if (clientWaiting && _supervisor.StopSignal == 0)
             {
                 AcceptAndFork();

@@ -5,12 +5,13 @@ using Mono.Unix.Native;
 namespace ForkServer.Server;
 
 /// <summary>
-/// Turns asynchronous signals into something a poll(2) loop can wait on: the self-pipe trick.
-/// Mono.Posix installs the C handler (it only counts the signal and writes to its own pipe, so it is
-/// async-signal-safe); one dedicated thread blocks in <see cref="UnixSignal.WaitAny(UnixSignal[])"/>, records which
-/// signals arrived and writes a byte into <see cref="WakeFd"/>'s pipe. That thread spends its life blocked in a
-/// system call, where it holds no runtime lock, so the main thread may fork at any moment.
-/// Signals of one kind merge while pending: treat each wake-up as a hint and look at the real state (waitpid).
+/// Turns SIGTERM and SIGINT into something a poll(2) loop can wait on: the self-pipe trick. Mono.Posix installs the
+/// C handler (it only counts the signal and writes to its own pipe, so it is async-signal-safe); one dedicated thread
+/// blocks in <see cref="UnixSignal.WaitAny(UnixSignal[])"/>, records which signals arrived and writes a byte into
+/// <see cref="WakeFd"/>'s pipe. That thread runs managed code (and allocates) for a moment after each signal, and a
+/// fork at that moment would give the child a copy of a runtime lock it holds: so it only watches the rare signals
+/// that stop the server. SIGCHLD, which comes all the time while the loop forks, wakes the loop's poll directly
+/// (<see cref="Posix.InterruptOnSignal"/>). Signals of one kind merge while pending: treat each wake-up as a hint.
 /// </summary>
 public sealed class SignalWatcher
 {

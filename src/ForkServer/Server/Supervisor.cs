@@ -24,9 +24,13 @@ public sealed class Supervisor
         {
             Posix.SetSignalDisposition(Signals.SIGCHLD, SignalDisposition.Ignore);
         }
-        _signals = reap == ReapPolicy.Signal
-            ? new SignalWatcher(Signals.SIGTERM, Signals.SIGINT, Signals.SIGCHLD)
-            : new SignalWatcher(Signals.SIGTERM, Signals.SIGINT);
+        else if (reap == ReapPolicy.Signal)
+        {
+            // SIGCHLD comes often, while the loop forks: it wakes the loop's own poll, with no watcher thread
+            // running managed code that a fork could catch half-way (see Posix.InterruptOnSignal).
+            Posix.InterruptOnSignal(Signals.SIGCHLD);
+        }
+        _signals = new SignalWatcher(Signals.SIGTERM, Signals.SIGINT);
         _reaper = new Reaper(Children, log);
     }
 
@@ -96,6 +100,8 @@ public sealed class Supervisor
         try
         {
             _signals.DetachInChild();
+            // Whatever the parent chose, a child that forks in turn gets the plain default.
+            Posix.SetSignalDisposition(Signals.SIGCHLD, SignalDisposition.Default);
             status = childBody();
         }
         catch (Exception e)
