@@ -12,6 +12,12 @@ public sealed class Reaper(ChildTable children, EventLog log)
     private readonly List<(int Pid, WaitStatus Status)> _pass = [];
 
     /// <summary>
+    /// False once waitpid(2) said ECHILD in the last <see cref="ReapFinished"/>: no child left at all, neither one
+    /// of ours nor an adopted orphan. The kernel's answer, not the table's.
+    /// </summary>
+    public bool HasChildren { get; private set; } = true;
+
+    /// <summary>
     /// Reaps every child that has finished, with waitpid(-1, WNOHANG) until none is ready, as tini does. One SIGCHLD
     /// can stand for many exits, so one wake-up must reap them all. Returns how many were reaped.
     /// </summary>
@@ -33,6 +39,7 @@ public sealed class Reaper(ChildTable children, EventLog log)
             // Every child reaped later in this same pass was a zombie when this one was reaped.
             Report(_pass[i].Pid, _pass[i].Status, zombiesLeft: _pass.Count - i - 1);
         }
+        HasChildren = pid != Posix.NoChildren;
         if (pid == Posix.NoChildren)
         {
             // The kernel says no child is left, yet some are listed: SIGCHLD was ignored and it reaped them itself.
@@ -41,16 +48,39 @@ public sealed class Reaper(ChildTable children, EventLog log)
         return _pass.Count;
     }
 
-    /// <summary>Waits, blocking, until each child still listed has exited, and reaps it (for shutdown).</summary>
-    public void ReapAllListed()
+    /// <summary>
+    /// Waits, blocking, until each child still listed and each of <paramref name="adopted"/> has exited, and reaps
+    /// it (for shutdown, once they were sent SIGKILL).
+    /// </summary>
+    public void ReapAllListed(IEnumerable<int> adopted)
     {
-        foreach (int pid in children.Pids.ToArray())
+        foreach (int pid in children.Pids.Concat(adopted).ToArray())
         {
             if (Posix.WaitPid(pid, noHang: false, out var status) == pid)
             {
                 Report(pid, status, zombiesLeft: 0);
             }
             else
+            {
+                children.Remove(pid);
+            }
+        }
+    }
+
+    /// <summary>
+    /// After SIGCHLD was ignored and is waitable again: forgets the listed children the kernel reaped by itself,
+    /// whose pids may belong to other processes by now, and reaps those that ended since.
+    /// </summary>
+    public void ForgetReapedByKernel()
+    {
+        foreach (int pid in children.Pids.ToArray())
+        {
+            int result = Posix.WaitPid(pid, noHang: true, out var status);
+            if (result == pid)
+            {
+                Report(pid, status, zombiesLeft: 0);
+            }
+            else if (result == Posix.NoChildren)
             {
                 children.Remove(pid);
             }

@@ -16,6 +16,7 @@ public static class Server
                 throw new StartupException("--model fork needs fork(2), which this operating system does not have; run it on Linux");
             }
             using var listener = Listener.Open(options.Host, options.Port);
+            InitDuty.Take(options, log);
             var sessions = new SessionFactory(options.Protocol, options.Prefix, options.MaxMessage);
             return new ForkModel(options, listener, sessions, log).Run();
         }
