@@ -45,10 +45,7 @@ public sealed class ShutdownTests
         var clients = Connect(server, 3);
         try
         {
-            var tree = ProcFs.Descendants(server.Pid);
-            // A stopped process keeps SIGTERM pending; only SIGKILL ends it.
-            ProcFs.Kill(tree[0], ProcFs.SIGSTOP);
-            Assert.True(Wait.Until(() => ProcFs.Read(tree[0])?.State == 'T', TimeSpan.FromSeconds(5)));
+            var tree = StopFirstChild(server);
 
             server.Signal(ProcFs.SIGTERM);
             Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
@@ -72,9 +69,7 @@ public sealed class ShutdownTests
         var clients = Connect(server, 3);
         try
         {
-            var tree = ProcFs.Descendants(server.Pid);
-            ProcFs.Kill(tree[0], ProcFs.SIGSTOP);
-            Assert.True(Wait.Until(() => ProcFs.Read(tree[0])?.State == 'T', TimeSpan.FromSeconds(5)));
+            var tree = StopFirstChild(server);
 
             server.Signal(ProcFs.SIGTERM);
             server.WaitForLine(l => l.Contains("\"stopping\""), TimeSpan.FromSeconds(10));
@@ -106,6 +101,18 @@ public sealed class ShutdownTests
         }
         Assert.True(Wait.Until(() => ProcFs.ChildrenOf(server.Pid).Count == count, TimeSpan.FromSeconds(10)));
         return clients;
+    }
+
+    /// <summary>
+    /// Stops (SIGSTOP) the first of the server's children, which then keeps SIGTERM pending and ends only on SIGKILL;
+    /// returns every process of the server's tree.
+    /// </summary>
+    private static List<int> StopFirstChild(ServerProcess server)
+    {
+        var tree = ProcFs.Descendants(server.Pid);
+        ProcFs.Kill(tree[0], ProcFs.SIGSTOP);
+        Assert.True(Wait.Until(() => ProcFs.Read(tree[0])?.State == 'T', TimeSpan.FromSeconds(5)));
+        return tree;
     }
 
     /// <summary>The client's end shows the connection closed: end of stream, or a reset.</summary>

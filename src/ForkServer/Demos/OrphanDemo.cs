@@ -91,13 +91,7 @@ public static class OrphanDemo
     {
         int self = Posix.GetPid();
         log.Info("child", $"child {self}: my parent is {Posix.GetParentPid()} (getppid); see it: {Hold.PsCommand(self)}");
-        int adopter = Posix.GetParentPid();
-        // Bounded: the parent exits after hold; getppid changes the moment the kernel re-parents us.
-        for (var waited = TimeSpan.Zero; adopter == parent && waited < hold + TimeSpan.FromSeconds(30); waited += TimeSpan.FromMilliseconds(10))
-        {
-            Thread.Sleep(10);
-            adopter = Posix.GetParentPid();
-        }
+        int adopter = Adoption.WaitForNewParent(parent, hold + TimeSpan.FromSeconds(30));
         int procParent = ProcStat.Read(self)?.PPid ?? -1;
         log.Info("adopted",
             $"child {self}: my parent {parent} exited; getppid() is now {adopter} and /proc/{self}/stat says parent {procParent}: adopted by {Describe(adopter)}",

@@ -1,5 +1,6 @@
 using ForkServer.Interop;
 using ForkServer.Logging;
+using ForkServer.Processes;
 
 namespace ForkServer.Server;
 
@@ -21,13 +22,8 @@ public static class Orphan
                 new LogField("orphan", orphan));
             return;
         }
-        int adopter = Posix.GetParentPid();
-        // Bounded: the parent is about to _exit, and getppid changes the moment the kernel re-parents us.
-        for (int i = 0; adopter == parent && i < 1000; i++)
-        {
-            Thread.Sleep(10);
-            adopter = Posix.GetParentPid();
-        }
+        // The parent is about to _exit: the wait is short.
+        int adopter = Adoption.WaitForNewParent(parent, TimeSpan.FromSeconds(10));
         int self = Posix.GetPid();
         log.Info("orphaned", $"orphan {self}: my parent {parent} exited; adopted by {adopter}; exiting in {stay.TotalSeconds:0.#} s",
             new LogField("orphan", self), new LogField("old_parent", parent), new LogField("new_parent", adopter));

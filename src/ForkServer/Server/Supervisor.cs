@@ -118,7 +118,7 @@ public sealed class Supervisor
         var orphans = AdoptedOrphans();
         string signal = Signals.Name(StopSignal == 0 ? Signals.SIGTERM : StopSignal);
         _log.Info("stopping",
-            $"{signal} received: stopped accepting; sending SIGTERM to {running} children and {orphans.Count} adopted orphans, waiting up to {grace.TotalSeconds:0.#} s",
+            $"{signal} received: stopped accepting; sending SIGTERM to {running} children{(orphans.Count > 0 ? $" and {orphans.Count} adopted orphans" : "")}, waiting up to {grace.TotalSeconds:0.#} s",
             new LogField("signal", signal), new LogField("running", running), new LogField("orphans", orphans.Count),
             new LogField("grace_seconds", grace.TotalSeconds));
         Children.SignalAll(Signals.SIGTERM);
