@@ -82,6 +82,20 @@ public sealed class AdoptedOrphanTests
     }
 
     [Fact]
+    public void AtShutdownTheSubreaperSignalsAndReapsTheOrphansItAdopted()
+    {
+        using var server = ServerProcess.Start("--subreaper", "--leave-orphan", "300", "--grace", "60", "--log", "json");
+        int orphan = LeaveOrphan(server);
+        Assert.Equal(server.Pid, ProcFs.Read(orphan)?.PPid);
+        server.Signal(ProcFs.SIGTERM);
+        Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, Assert.Single(server.Events("stopping")).GetProperty("orphans").GetInt32());
+        var reaped = Assert.Single(server.Events("reaped"), e => e.GetProperty("child").GetInt32() == orphan);
+        Assert.Equal("killed by SIGTERM", reaped.GetProperty("status").GetString());
+        Assert.Null(ProcFs.Read(orphan));
+    }
+
+    [Fact]
     public void WithoutSubreaperTheOrphanLeavesTheServersTree()
     {
         using var server = ServerProcess.Start("--leave-orphan", "2", "--log", "json");

@@ -47,9 +47,8 @@ public readonly record struct ProcStat(int Pid, string Comm, char State, int PPi
     /// True when /proc shows this process under the pid getpid(2) returns: false in a PID namespace whose /proc
     /// was not remounted (<c>unshare --pid</c> without <c>--mount-proc</c>), where every pid read there is someone else's.
     /// </summary>
-    public static bool ShowsOwnNamespace() => int.TryParse(
-        Path.GetFileName(File.ResolveLinkTarget("/proc/self", returnFinalTarget: false)?.LinkTarget), out int self)
-        && self == Posix.GetPid();
+    public static bool ShowsOwnNamespace() =>
+        int.TryParse(new FileInfo("/proc/self").LinkTarget, out int self) && self == Posix.GetPid();
 
     /// <summary>The command line from /proc/PID/cmdline, words joined by spaces; empty for a zombie.</summary>
     public static string CommandLine(int pid)
