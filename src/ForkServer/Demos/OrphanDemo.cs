@@ -39,7 +39,7 @@ public static class OrphanDemo
         int parent = Posix.Fork();
         if (parent == 0)
         {
-            RunParent(hold, writeFd, log);
+            ForkedBody.RunAndExit(() => RunParent(hold, writeFd, log), log);
         }
         Posix.Close(writeFd);
         int child = ReadPid(readFd);
@@ -69,26 +69,26 @@ public static class OrphanDemo
     }
 
     /// <summary>The middle process: forks the child, reports its pid, holds, and exits without waiting for it.</summary>
-    private static void RunParent(TimeSpan hold, int writeFd, EventLog log)
+    private static int RunParent(TimeSpan hold, int writeFd, EventLog log)
     {
         int parent = Posix.GetPid();
         int child = Posix.Fork();
         if (child == 0)
         {
-            Posix.Close(writeFd);
-            RunChild(parent, hold, log);
+            ForkedBody.RunAndExit(() => RunChild(parent, writeFd, hold, log), log);
         }
         Posix.Write(writeFd, Encoding.ASCII.GetBytes($"{child}\n"));
         Posix.Close(writeFd);
         log.Info("parent", $"parent {parent}: forked child {child}; exiting in {hold.TotalSeconds:0.#} s without waiting for it");
         Thread.Sleep(hold);
         log.Info("parent-exit", $"parent {parent}: exiting now");
-        Posix.Exit(0);
+        return ExitCodes.Ok;
     }
 
     /// <summary>The child: shows its parent, waits to be orphaned, names who adopted it, holds, exits.</summary>
-    private static void RunChild(int parent, TimeSpan hold, EventLog log)
+    private static int RunChild(int parent, int writeFd, TimeSpan hold, EventLog log)
     {
+        Posix.Close(writeFd);
         int self = Posix.GetPid();
         log.Info("child", $"child {self}: my parent is {Posix.GetParentPid()} (getppid); see it: {Hold.PsCommand(self)}");
         int adopter = Adoption.WaitForNewParent(parent, hold + TimeSpan.FromSeconds(30));
@@ -99,7 +99,7 @@ public static class OrphanDemo
         log.Info("look", $"child {self}: an orphan for {hold.TotalSeconds:0.#} s; see it: {Hold.PsCommand(self)}");
         Thread.Sleep(hold);
         log.Info("child-exit", $"child {self}: exiting now; my new parent {adopter} must reap me");
-        Posix.Exit(0);
+        return ExitCodes.Ok;
     }
 
     /// <summary>Who a process is, from /proc, and why the kernel chose it as the orphan's new parent.</summary>

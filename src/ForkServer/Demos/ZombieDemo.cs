@@ -30,8 +30,11 @@ public static class ZombieDemo
         int child = Posix.Fork();
         if (child == 0)
         {
-            log.Info("child-exit", $"child {Posix.GetPid()}: my parent is {Posix.GetParentPid()}; exiting now with status {ChildStatus}");
-            Posix.Exit(ChildStatus);
+            ForkedBody.RunAndExit(() =>
+            {
+                log.Info("child-exit", $"child {Posix.GetPid()}: my parent is {Posix.GetParentPid()}; exiting now with status {ChildStatus}");
+                return ChildStatus;
+            }, log);
         }
         if (!WaitForState(child, 'Z'))
         {

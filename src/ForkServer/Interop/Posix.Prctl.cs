@@ -5,7 +5,6 @@ namespace ForkServer.Interop;
 public static partial class Posix
 {
     private const int PR_SET_CHILD_SUBREAPER = 36;
-    private const int PR_GET_CHILD_SUBREAPER = 37;
 
     /// <summary>
     /// prctl(PR_SET_CHILD_SUBREAPER, 1): from now on an orphan below this process (a grandchild whose parent
@@ -17,17 +16,6 @@ public static partial class Posix
         {
             throw PosixException.FromLastError("prctl");
         }
-    }
-
-    /// <summary>prctl(PR_GET_CHILD_SUBREAPER): whether orphans below this process are re-parented to it.</summary>
-    public static unsafe bool IsChildSubreaper()
-    {
-        int flag = 0;
-        if (prctl(PR_GET_CHILD_SUBREAPER, (nuint)(&flag), 0, 0, 0) != 0)
-        {
-            throw PosixException.FromLastError("prctl");
-        }
-        return flag != 0;
     }
 
     // Neither Tmds.LibC nor Mono.Posix declares prctl(2).
