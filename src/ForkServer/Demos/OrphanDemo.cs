@@ -56,7 +56,7 @@ public static class OrphanDemo
         {
             // Adopted here (as subreaper, or as PID 1 of a PID namespace): this process must reap it.
             Posix.WaitPid(child, noHang: false, out var childStatus);
-            log.Info("reaped-orphan", $"waitpid({child}): the orphan {childStatus}; process {self} adopted it and reaped it, as a subreaper must");
+            log.Info("reaped-orphan", $"waitpid({child}): the orphan {childStatus}; process {self} adopted it and reaped it, as PID 1 or a subreaper must");
         }
         else if (!WaitUntilGone(child, hold + TimeSpan.FromSeconds(30)))
         {
