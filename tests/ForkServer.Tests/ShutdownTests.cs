@@ -89,6 +89,36 @@ public sealed class ShutdownTests
         }
     }
 
+    [Fact]
+    public void UnderReapIgnoreTheStopSignalsOnlyTheChildrenStillRunning()
+    {
+        using var server = ServerProcess.Start("--reap", "ignore", "--log", "json");
+        // The kernel reaps these ten by itself; their pids must not be signalled at shutdown, for they may be reused.
+        for (int i = 0; i < 10; i++)
+        {
+            using var done = new TcpClientSession(server.Port);
+            Assert.Equal("you send:x", done.Exchange("x", "you send:x"));
+            done.Send("q");
+            Assert.True(done.ServerClosed());
+        }
+        Assert.True(Wait.Until(() => ProcFs.ChildrenOf(server.Pid).Count == 0, TimeSpan.FromSeconds(10)));
+        var clients = Connect(server, 2);
+        try
+        {
+            server.Signal(ProcFs.SIGTERM);
+            Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+            Assert.Equal(2, Assert.Single(server.Events("stopping")).GetProperty("running").GetInt32());
+            var stopped = Assert.Single(server.Events("stopped"));
+            Assert.Equal(2, stopped.GetProperty("running_at_shutdown").GetInt32());
+            Assert.Equal(0, stopped.GetProperty("killed").GetInt32());
+            Assert.All(clients, client => Assert.True(SeesClosed(client)));
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
     /// <summary>Connects clients one by one and has each served once, so each has its own child when this returns.</summary>
     private static List<TcpClientSession> Connect(ServerProcess server, int count)
     {
