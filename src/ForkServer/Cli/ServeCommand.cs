@@ -21,8 +21,6 @@ public static class ServeCommand
         var grace = new Option<double>("--grace") { Description = "Seconds shutdown waits for children after SIGTERM before SIGKILL", DefaultValueFactory = _ => defaults.Grace.TotalSeconds };
         var logFormat = Choice("--log", "Event log format: text lines for people, JSON lines for scripts", defaults.LogFormat);
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors and the line that says where the server listens" };
-        var subreaper = new Option<bool>("--subreaper") { Description = "Become a subreaper (prctl PR_SET_CHILD_SUBREAPER): orphans below the server are re-parented to it and reaped, as under PID 1" };
-        var leaveOrphan = new Option<double?>("--leave-orphan") { Description = "Teaching aid: after each session the child forks a grandchild that outlives it by SECONDS, an orphan for PID 1 or a subreaper to reap" };
 
         port.Validators.Add(result =>
         {
@@ -39,18 +37,11 @@ public static class ServeCommand
             }
         });
 
-        leaveOrphan.Validators.Add(result =>
-        {
-            if (result.GetValue(leaveOrphan) < 0)
-            {
-                result.AddError("--leave-orphan cannot be negative");
-            }
-        });
-
-        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, grace, logFormat, quiet, subreaper, leaveOrphan })
+        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, grace, logFormat, quiet })
         {
             command.Options.Add(option);
         }
+        var (subreaper, leaveOrphan) = OrphanOptions.AddTo(command);
         command.SetAction(parsed => Server.Server.Run(new ServeOptions
         {
             Model = Names.Parse<ConcurrencyModel>(parsed.GetValue(model)!),

@@ -16,6 +16,10 @@ public static class InitDuty
         int self = Posix.GetPid();
         if (options.Subreaper)
         {
+            if (!OperatingSystem.IsLinux())
+            {
+                throw new StartupException("--subreaper needs prctl(PR_SET_CHILD_SUBREAPER), which only Linux has");
+            }
             Posix.SetChildSubreaper();
             log.Info("subreaper", $"subreaper: prctl(PR_SET_CHILD_SUBREAPER) done, so orphans below process {self} are re-parented to it and reaped here",
                 new LogField("subreaper", true));

@@ -49,25 +49,6 @@ public sealed class Reaper(ChildTable children, EventLog log)
     }
 
     /// <summary>
-    /// Waits, blocking, until each child still listed and each of <paramref name="adopted"/> has exited, and reaps
-    /// it (for shutdown, once they were sent SIGKILL).
-    /// </summary>
-    public void ReapAllListed(IEnumerable<int> adopted)
-    {
-        foreach (int pid in children.Pids.Concat(adopted).ToArray())
-        {
-            if (Posix.WaitPid(pid, noHang: false, out var status) == pid)
-            {
-                Report(pid, status, zombiesLeft: 0);
-            }
-            else
-            {
-                children.Remove(pid);
-            }
-        }
-    }
-
-    /// <summary>
     /// After SIGCHLD was ignored and is waitable again: forgets the listed children the kernel reaped by itself,
     /// whose pids may belong to other processes by now, and reaps those that ended since.
     /// </summary>
@@ -81,6 +62,25 @@ public sealed class Reaper(ChildTable children, EventLog log)
                 Report(pid, status, zombiesLeft: 0);
             }
             else if (result == Posix.NoChildren)
+            {
+                children.Remove(pid);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits, blocking, until each child still listed and each of <paramref name="adopted"/> has exited, and reaps
+    /// it (for shutdown, once they were sent SIGKILL).
+    /// </summary>
+    public void ReapAllListed(IEnumerable<int> adopted)
+    {
+        foreach (int pid in children.Pids.Concat(adopted).ToArray())
+        {
+            if (Posix.WaitPid(pid, noHang: false, out var status) == pid)
+            {
+                Report(pid, status, zombiesLeft: 0);
+            }
+            else
             {
                 children.Remove(pid);
             }

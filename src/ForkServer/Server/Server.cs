@@ -11,12 +11,12 @@ public static class Server
         var log = new EventLog(options.LogFormat, options.Quiet);
         try
         {
+            InitDuty.Take(options, log);
             if (options.Model == ConcurrencyModel.Fork && !(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()))
             {
                 throw new StartupException("--model fork needs fork(2), which this operating system does not have; run it on Linux");
             }
             using var listener = Listener.Open(options.Host, options.Port);
-            InitDuty.Take(options, log);
             var sessions = new SessionFactory(options.Protocol, options.Prefix, options.MaxMessage);
             return new ForkModel(options, listener, sessions, log).Run();
         }

@@ -44,8 +44,8 @@ public sealed partial class ServerProcess : IDisposable
     public static ServerProcess Start(Build build, params string[] args) => StartUnder([], build, args);
 
     /// <summary>
-    /// Starts the server through <paramref name="wrapper"/> (e.g. <c>unshare --pid --fork --mount-proc</c>), which
-    /// runs it with its arguments; <see cref="Pid"/> is then the wrapper's.
+    /// Starts the server under a wrapper command (setpriv, prlimit, unshare...) that execs it, so the pid is still
+    /// the server's.
     /// </summary>
     public static ServerProcess StartUnder(string[] wrapper, Build build, params string[] args)
     {
