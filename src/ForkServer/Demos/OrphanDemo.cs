@@ -21,7 +21,7 @@ public static class OrphanDemo
         var hold = Hold.Option("each stage (child under its parent, then the orphan under its new parent)");
         var subreaper = new Option<bool>("--subreaper") { Description = "Make the demo process a subreaper first, so the orphan is adopted and reaped by it instead of PID 1" };
         var command = new Command("orphan", "Let a parent exit while its child lives on, and show who adopts the orphan: PID 1 or a subreaper") { hold, subreaper };
-        command.SetAction(parsed => Run(TimeSpan.FromSeconds(parsed.GetValue(hold)), parsed.GetValue(subreaper), EventLog.Default));
+        command.SetAction(parsed => Run(TimeSpan.FromSeconds(parsed.GetValue(hold)), parsed.GetValue(subreaper), new EventLog(LogFormat.Text, quiet: false)));
         return command;
     }
 

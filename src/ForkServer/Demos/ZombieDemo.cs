@@ -19,7 +19,7 @@ public static class ZombieDemo
     {
         var hold = Hold.Option("the zombie");
         var command = new Command("zombie", "Fork a child that exits at once, show it as a zombie (Z, <defunct>), then reap it with waitpid") { hold };
-        command.SetAction(parsed => Run(TimeSpan.FromSeconds(parsed.GetValue(hold)), EventLog.Default));
+        command.SetAction(parsed => Run(TimeSpan.FromSeconds(parsed.GetValue(hold)), new EventLog(LogFormat.Text, quiet: false)));
         return command;
     }
 
