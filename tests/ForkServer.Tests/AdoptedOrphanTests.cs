@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using ForkServer.Tests.Support;
 
@@ -11,16 +10,14 @@ namespace ForkServer.Tests;
 [Trait("Category", "Linux")]
 public sealed class AdoptedOrphanTests
 {
-    private static readonly string[] PidNamespace = ["unshare", "--pid", "--fork", "--mount-proc"];
-
     public static TheoryData<Build> Builds => [Build.Jit, Build.Aot];
 
     [Theory]
     [MemberData(nameof(Builds))]
     public void AsPid1TheServerReapsTheOrphanOfAChildAndStopsOnSigterm(Build build)
     {
-        SkipUnlessPidNamespacesArePermitted();
-        using var wrapper = ServerProcess.StartUnder(PidNamespace, build, "--leave-orphan", "2", "--log", "json");
+        PidNamespace.SkipUnlessPermitted();
+        using var wrapper = ServerProcess.StartUnder(PidNamespace.Unshare, build, "--leave-orphan", "2", "--log", "json");
         int server = ServerUnder(wrapper);
         Assert.Equal(1, ProcFs.NamespacePid(server));
         Assert.Equal(1, wrapper.Events("listening").Single().GetProperty("pid").GetInt32());
@@ -44,8 +41,8 @@ public sealed class AdoptedOrphanTests
     [Fact]
     public void AsPid1WithReapNoneTheAdoptedOrphanStaysAZombie()
     {
-        SkipUnlessPidNamespacesArePermitted();
-        using var wrapper = ServerProcess.StartUnder(PidNamespace, Build.Jit, "--reap", "none", "--leave-orphan", "0", "--log", "json");
+        PidNamespace.SkipUnlessPermitted();
+        using var wrapper = ServerProcess.StartUnder(PidNamespace.Unshare, Build.Jit, "--reap", "none", "--leave-orphan", "0", "--log", "json");
         int server = ServerUnder(wrapper);
         int orphan = LeaveOrphan(wrapper);
         // The session's child and its orphan both end as zombies of PID 1, which never waits.
@@ -125,19 +122,4 @@ public sealed class AdoptedOrphanTests
 
     /// <summary>The server itself: the one child of unshare, which forked it into the new PID namespace.</summary>
     private static int ServerUnder(ServerProcess wrapper) => Assert.Single(ProcFs.ChildrenOf(wrapper.Pid)).Pid;
-
-    private static void SkipUnlessPidNamespacesArePermitted()
-    {
-        try
-        {
-            using var probe = Process.Start(new ProcessStartInfo(PidNamespace[0], [.. PidNamespace[1..], "true"]) { RedirectStandardError = true })!;
-            string error = probe.StandardError.ReadToEnd();
-            probe.WaitForExit();
-            Assert.SkipUnless(probe.ExitCode == 0, $"this machine does not permit `unshare --pid --fork --mount-proc` (needs root or user namespaces): {error.Trim()}");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            Assert.Skip($"unshare (util-linux) is not installed: {e.Message}");
-        }
-    }
 }

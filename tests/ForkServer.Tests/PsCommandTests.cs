@@ -48,6 +48,24 @@ public sealed class PsCommandTests
         Assert.Equal("forkserver ps: no process 999999999 is running", Assert.Single(ps.Errors, l => l.Length > 0));
     }
 
+    [Fact]
+    public void WithoutPidItFindsTheOneServerAndNotADemo()
+    {
+        PidNamespace.SkipUnlessPermitted();
+        // Alone in a PID namespace, beside a demo that is also named forkserver.
+        const string script = """
+            "$0" demo zombie --hold 20 >/dev/null & demo=$!
+            "$0" serve --port 0 --quiet >/dev/null & server=$!
+            sleep 1
+            "$0" ps; status=$?
+            kill $demo $server; wait
+            exit $status
+            """;
+        using var run = ServerProcess.Launch(PidNamespace.Unshare[0], [.. PidNamespace.Unshare[1..], "sh", "-c", script, Binaries.Server]);
+        Assert.Equal(0, run.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Matches(@"^server \d+: \S+/forkserver serve --port 0 --quiet$", run.Output.First());
+    }
+
     private static int ChildOf(ServerProcess server, string peer)
     {
         Assert.True(Wait.Until(() => server.Events("forked").Any(e => e.GetProperty("peer").GetString() == peer), TimeSpan.FromSeconds(10)));

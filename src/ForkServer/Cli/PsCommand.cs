@@ -81,14 +81,14 @@ public static class PsCommand
         : age.ToString(@"mm\:ss", CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// The one forkserver that serves: a process named forkserver, not a demo or this ps, whose parent is not a
-    /// forkserver too (that would be one of its children).
+    /// The one forkserver that serves: a process named forkserver, run as <c>forkserver serve</c> or with no command,
+    /// whose parent is not a forkserver too (that would be one of its children).
     /// </summary>
     private static int FindServer()
     {
         var servers = ProcStat.All()
             .Where(p => p.Comm == "forkserver" && !p.IsZombie && ProcStat.Read(p.PPid)?.Comm != "forkserver")
-            .Where(p => ProcStat.CommandLine(p.Pid).Split(' ').Skip(1).FirstOrDefault() is not ("demo" or "ps"))
+            .Where(p => IsServeCommand(ProcStat.CommandLine(p.Pid)))
             .Select(p => p.Pid)
             .ToList();
         return servers switch
@@ -98,4 +98,8 @@ public static class PsCommand
             _ => throw new InvalidOperationException($"several forkservers are running ({string.Join(", ", servers)}); choose one with --pid"),
         };
     }
+
+    /// <summary>"forkserver", "forkserver serve ..." or "forkserver --port 1 ...": the command line of a server.</summary>
+    private static bool IsServeCommand(string commandLine) =>
+        commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).FirstOrDefault() is null or "serve" or ['-', ..];
 }
