@@ -65,8 +65,15 @@ public sealed class SignalWatcher
             {
                 continue;
             }
-            _signals[index].Reset();
-            Interlocked.Or(ref _pending, 1L << _numbers[index]);
+            // Signals that arrive together wake WaitAny once, and it names only one of them while it drains every
+            // pipe: the others would be lost (a SIGTERM beside a SIGCHLD, say). So look at each one's count.
+            for (int i = 0; i < _signals.Length; i++)
+            {
+                if (_signals[i].Reset())
+                {
+                    Interlocked.Or(ref _pending, 1L << _numbers[i]);
+                }
+            }
             // A full pipe already holds a wake-up the loop has not read yet; one more byte adds nothing.
             Posix.Write(_pipeWrite, wake);
         }
