@@ -8,8 +8,9 @@ namespace ForkServer.Server;
 /// Turns asynchronous signals into something a poll(2) loop can wait on: the self-pipe trick.
 /// Mono.Posix installs the C handler (it only counts the signal and writes to its own pipe, so it is
 /// async-signal-safe); one dedicated thread blocks in <see cref="UnixSignal.WaitAny(UnixSignal[])"/>, records which
-/// signals arrived and writes a byte into <see cref="WakeFd"/>'s pipe. That thread spends its life blocked in a
-/// system call, where it holds no runtime lock, so the main thread may fork at any moment.
+/// signals arrived and writes a byte into <see cref="WakeFd"/>'s pipe. That thread spends nearly all its life blocked
+/// in a system call, where it holds no runtime lock, so the main thread may fork at any moment; it wakes by itself
+/// only once a second, to catch a signal WaitAny missed.
 /// Signals of one kind merge while pending: treat each wake-up as a hint and look at the real state (waitpid).
 /// </summary>
 public sealed class SignalWatcher
@@ -55,27 +56,40 @@ public sealed class SignalWatcher
         Posix.Close(_pipeWrite);
     }
 
+    /// <summary>
+    /// How often the watcher looks at the signal counts without a wake-up. Mono's WaitAny has a pipe for the handler
+    /// to wake it through only while a call is in progress: a signal that arrives between two calls is counted but
+    /// wakes nobody (a SIGTERM right behind a SIGCHLD was lost that way), and the next call does not look first.
+    /// </summary>
+    private const int RecheckMilliseconds = 1000;
+
     private void WatchLoop()
     {
         ReadOnlySpan<byte> wake = [1];
         while (true)
         {
-            int index = UnixSignal.WaitAny(_signals, -1);
-            if (index < 0 || index >= _signals.Length)
+            if (UnixSignal.WaitAny(_signals, RecheckMilliseconds) < 0)
             {
-                continue;
+                // WaitAny makes a pipe per call and fails when the descriptor table is full; the loop's sweep
+                // covers for the missed wake-ups meanwhile, and this thread must not spin.
+                Thread.Sleep(100);
             }
-            // Signals that arrive together wake WaitAny once, and it names only one of them while it drains every
-            // pipe: the others would be lost (a SIGTERM beside a SIGCHLD, say). So look at each one's count.
+            // WaitAny names one signal at most, though it drains every pipe, and a timeout names none: so look at
+            // every count.
+            long arrived = 0;
             for (int i = 0; i < _signals.Length; i++)
             {
                 if (_signals[i].Reset())
                 {
-                    Interlocked.Or(ref _pending, 1L << _numbers[i]);
+                    arrived |= 1L << _numbers[i];
                 }
             }
-            // A full pipe already holds a wake-up the loop has not read yet; one more byte adds nothing.
-            Posix.Write(_pipeWrite, wake);
+            if (arrived != 0)
+            {
+                Interlocked.Or(ref _pending, arrived);
+                // A full pipe already holds a wake-up the loop has not read yet; one more byte adds nothing.
+                Posix.Write(_pipeWrite, wake);
+            }
         }
     }
 }
