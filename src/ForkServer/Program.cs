@@ -7,4 +7,5 @@ root.Subcommands.Add(ServeCommand.Configure(new Command("serve", "Accept TCP cli
 root.Subcommands.Add(UdpCommand.Create());
 root.Subcommands.Add(ChatCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(PsCommand.Create());
 return root.Parse(args).Invoke();

@@ -8,9 +8,11 @@ public static class DemoCommand
 {
     public static Command Create()
     {
-        var demo = new Command("demo", "Small programs that each show one Unix idea");
+        var demo = new Command("demo", "Small programs that each show one Unix idea, with the pids and the ps command to see it");
         demo.Subcommands.Add(Demo("fork", "fork is called once but returns twice: the parent's and the child's pid", ForkDemo.Run));
         demo.Subcommands.Add(Demo("thread", "A child thread and the main thread print their names", ThreadDemo.Run));
+        demo.Subcommands.Add(ZombieDemo.Command());
+        demo.Subcommands.Add(OrphanDemo.Command());
         return demo;
     }
 

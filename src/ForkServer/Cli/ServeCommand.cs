@@ -45,6 +45,7 @@ public static class ServeCommand
         {
             command.Options.Add(option);
         }
+        var (subreaper, leaveOrphan) = OrphanOptions.AddTo(command);
         command.SetAction(parsed => Server.Server.Run(new ServeOptions
         {
             Model = Names.Parse<ConcurrencyModel>(parsed.GetValue(model)!),
@@ -62,6 +63,8 @@ public static class ServeCommand
             AllowRoot = parsed.GetValue(allowRoot),
             LogFormat = Names.Parse<LogFormat>(parsed.GetValue(logFormat)!),
             Quiet = parsed.GetValue(quiet),
+            Subreaper = parsed.GetValue(subreaper),
+            LeaveOrphan = parsed.GetValue(leaveOrphan) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
         }));
         return command;
     }

@@ -12,6 +12,8 @@ public sealed class ChildTable
 
     public IEnumerable<int> Pids => _children.Keys;
 
+    public bool Contains(int pid) => _children.ContainsKey(pid);
+
     public void Add(int pid, string peer) => _children[pid] = new Child(pid, peer, Stopwatch.GetTimestamp());
 
     /// <summary>Forgets a reaped child; null when the pid was never ours (an orphan adopted as PID 1 or subreaper).</summary>

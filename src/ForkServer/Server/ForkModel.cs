@@ -128,6 +128,10 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
                 new LogField("peer", peer), new LogField("error", e.SocketErrorCode.ToString()));
         }
         client.Dispose();
+        if (options.LeaveOrphan is { } stay)
+        {
+            Orphan.Leave(stay, log);
+        }
         return ExitCodes.Ok;
     }
 

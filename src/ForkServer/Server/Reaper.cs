@@ -12,6 +12,12 @@ public sealed class Reaper(ChildTable children, EventLog log)
     private readonly List<(int Pid, WaitStatus Status)> _pass = [];
 
     /// <summary>
+    /// False once waitpid(2) said ECHILD in the last <see cref="ReapFinished"/>: no child left at all, neither one
+    /// of ours nor an adopted orphan. The kernel's answer, not the table's.
+    /// </summary>
+    public bool HasChildren { get; private set; } = true;
+
+    /// <summary>
     /// Reaps every child that has finished, with waitpid(-1, WNOHANG) until none is ready, as tini does. One SIGCHLD
     /// can stand for many exits, so one wake-up must reap them all. Returns how many were reaped.
     /// </summary>
@@ -33,6 +39,7 @@ public sealed class Reaper(ChildTable children, EventLog log)
             // Every child reaped later in this same pass was a zombie when this one was reaped.
             Report(_pass[i].Pid, _pass[i].Status, zombiesLeft: _pass.Count - i - 1);
         }
+        HasChildren = pid != Posix.NoChildren;
         if (pid == Posix.NoChildren)
         {
             // The kernel says no child is left, yet some are listed: SIGCHLD was ignored and it reaped them itself.
@@ -41,10 +48,36 @@ public sealed class Reaper(ChildTable children, EventLog log)
         return _pass.Count;
     }
 
-    /// <summary>Waits, blocking, until each child still listed has exited, and reaps it (for shutdown).</summary>
-    public void ReapAllListed()
+    /// <summary>
+    /// With SIGCHLD ignored the kernel reaps by itself: forgets the listed children it reaped, whose pids may belong
+    /// to other processes by now (waitpid(pid, WNOHANG) answers ECHILD for them, where kill(pid, 0) could find a
+    /// stranger), and reaps those that ended after SIGCHLD became waitable again at shutdown.
+    /// </summary>
+    public void ForgetReapedByKernel()
     {
         foreach (int pid in children.Pids.ToArray())
+        {
+            int result = Posix.WaitPid(pid, noHang: true, out var status);
+            if (result == pid)
+            {
+                Report(pid, status, zombiesLeft: 0);
+            }
+            else if (result == Posix.NoChildren)
+            {
+                children.Remove(pid);
+                log.Info("vanished", $"child {pid} ended and the kernel reaped it (SIGCHLD ignored); {children.Count} children running",
+                    new LogField("child", pid), new LogField("running", children.Count));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits, blocking, until each child still listed and each of <paramref name="adopted"/> has exited, and reaps
+    /// it (for shutdown, once they were sent SIGKILL).
+    /// </summary>
+    public void ReapAllListed(IEnumerable<int> adopted)
+    {
+        foreach (int pid in children.Pids.Concat(adopted).ToArray())
         {
             if (Posix.WaitPid(pid, noHang: false, out var status) == pid)
             {
@@ -54,20 +87,6 @@ public sealed class Reaper(ChildTable children, EventLog log)
             {
                 children.Remove(pid);
             }
-        }
-    }
-
-    /// <summary>
-    /// With SIGCHLD ignored the kernel reaps, and waitpid has nothing to say: a listed child that no longer exists
-    /// (kill with signal 0 finds no process) has ended and is forgotten.
-    /// </summary>
-    public void ForgetVanished()
-    {
-        foreach (int pid in children.Pids.Where(pid => !Posix.Kill(pid, 0)).ToArray())
-        {
-            children.Remove(pid);
-            log.Info("vanished", $"child {pid} ended and the kernel reaped it (SIGCHLD ignored); {children.Count} children running",
-                new LogField("child", pid), new LogField("running", children.Count));
         }
     }
 

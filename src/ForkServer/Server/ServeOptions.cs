@@ -45,4 +45,10 @@ public sealed record ServeOptions
     public LogFormat LogFormat { get; init; } = LogFormat.Text;
 
     public bool Quiet { get; init; }
+
+    /// <summary>prctl(PR_SET_CHILD_SUBREAPER) at start: orphans below the server come to it, as they would to PID 1.</summary>
+    public bool Subreaper { get; init; }
+
+    /// <summary>Teaching aid: each child leaves behind an orphan that lives this long after the child has gone.</summary>
+    public TimeSpan? LeaveOrphan { get; init; }
 }

@@ -12,6 +12,7 @@ public static class Server
         var log = new EventLog(options.LogFormat, options.Quiet);
         try
         {
+            InitDuty.Take(options, log);
             if (options.Model is ConcurrencyModel.Fork or ConcurrencyModel.Prefork && !(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()))
             {
                 throw new StartupException($"--model {Names.Of(options.Model)} needs fork(2), which this operating system does not have; run it on Linux");

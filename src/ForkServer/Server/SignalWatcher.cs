@@ -8,10 +8,12 @@ namespace ForkServer.Server;
 /// Turns SIGTERM and SIGINT into something a poll(2) loop can wait on: the self-pipe trick. Mono.Posix installs the
 /// C handler (it only counts the signal and writes to its own pipe, so it is async-signal-safe); one dedicated thread
 /// blocks in <see cref="UnixSignal.WaitAny(UnixSignal[])"/>, records which signals arrived and writes a byte into
-/// <see cref="WakeFd"/>'s pipe. That thread runs managed code (and allocates) for a moment after each signal, and a
-/// fork at that moment would give the child a copy of a runtime lock it holds: so it only watches the rare signals
-/// that stop the server. SIGCHLD, which comes all the time while the loop forks, wakes the loop's poll directly
-/// (<see cref="Posix.InterruptOnSignal"/>). Signals of one kind merge while pending: treat each wake-up as a hint.
+/// <see cref="WakeFd"/>'s pipe. That thread runs managed code (and allocates) for a moment after each wake-up, and a
+/// fork at that moment could give the child a copy of a runtime lock it holds: so it watches only the rare signals
+/// that stop the server, and wakes by itself once a second to catch a signal WaitAny missed (Mono's pipe exists
+/// only while a call is in progress). SIGCHLD, which comes all the time while the loop forks, wakes the loop's poll
+/// directly (<see cref="Posix.InterruptOnSignal"/>). Signals of one kind merge while pending: treat each wake-up as a
+/// hint.
 /// </summary>
 public sealed class SignalWatcher
 {
@@ -56,23 +58,40 @@ public sealed class SignalWatcher
         Posix.Close(_pipeWrite);
     }
 
+    /// <summary>
+    /// How often the watcher looks at the signal counts without a wake-up. Mono's WaitAny has a pipe for the handler
+    /// to wake it through only while a call is in progress: a signal that arrives between two calls is counted but
+    /// wakes nobody (a SIGTERM right behind a SIGCHLD was lost that way), and the next call does not look first.
+    /// </summary>
+    private const int RecheckMilliseconds = 1000;
+
     private void WatchLoop()
     {
         ReadOnlySpan<byte> wake = [1];
         while (true)
         {
-            int index = UnixSignal.WaitAny(_signals, -1);
-            if (index < 0 || index >= _signals.Length)
+            if (UnixSignal.WaitAny(_signals, RecheckMilliseconds) < 0)
             {
                 // WaitAny makes a pipe per call and fails when the descriptor table is full; the loop's sweep
                 // covers for the missed wake-ups meanwhile, and this thread must not spin.
                 Thread.Sleep(100);
-                continue;
             }
-            _signals[index].Reset();
-            Interlocked.Or(ref _pending, 1L << _numbers[index]);
-            // A full pipe already holds a wake-up the loop has not read yet; one more byte adds nothing.
-            Posix.Write(_pipeWrite, wake);
+            // WaitAny names one signal at most, though it drains every pipe, and a timeout names none: so look at
+            // every count.
+            long arrived = 0;
+            for (int i = 0; i < _signals.Length; i++)
+            {
+                if (_signals[i].Reset())
+                {
+                    arrived |= 1L << _numbers[i];
+                }
+            }
+            if (arrived != 0)
+            {
+                Interlocked.Or(ref _pending, arrived);
+                // A full pipe already holds a wake-up the loop has not read yet; one more byte adds nothing.
+                Posix.Write(_pipeWrite, wake);
+            }
         }
     }
 }

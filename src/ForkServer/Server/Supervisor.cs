@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using ForkServer.Interop;
 using ForkServer.Logging;
+using ForkServer.Processes;
 
 namespace ForkServer.Server;
 
@@ -68,7 +69,7 @@ public sealed class Supervisor
         }
         else if (_reap == ReapPolicy.Ignore)
         {
-            _reaper.ForgetVanished();
+            _reaper.ForgetReapedByKernel();
         }
     }
 
@@ -114,8 +115,9 @@ public sealed class Supervisor
     }
 
     /// <summary>
-    /// Graceful stop, once the listening socket is closed: SIGTERM every child, wait up to <paramref name="grace"/>
-    /// (a second SIGTERM or SIGINT cuts it short), SIGKILL what is left, reap everything, and log a summary.
+    /// Graceful stop, once the listening socket is closed: SIGTERM every child and every orphan adopted as PID 1 or
+    /// subreaper, wait up to <paramref name="grace"/> (a second SIGTERM or SIGINT cuts it short), SIGKILL what is
+    /// left, reap everything, and log a summary.
     /// </summary>
     public void Stop(TimeSpan grace, long served)
     {
@@ -123,34 +125,50 @@ public sealed class Supervisor
         {
             // From here on children must stay waitable, so the stop can tell when each one is gone.
             Posix.SetSignalDisposition(Signals.SIGCHLD, SignalDisposition.Default);
+            _reaper.ForgetReapedByKernel();
         }
         _reaper.ReapFinished();
         int running = Children.Count;
+        var orphans = AdoptedOrphans();
         string signal = Signals.Name(StopSignal == 0 ? Signals.SIGTERM : StopSignal);
         _log.Info("stopping",
-            $"{signal} received: stopped accepting; sending SIGTERM to {running} children, waiting up to {grace.TotalSeconds:0.#} s",
-            new LogField("signal", signal), new LogField("running", running), new LogField("grace_seconds", grace.TotalSeconds));
+            $"{signal} received: stopped accepting; sending SIGTERM to {running} children{(orphans.Count > 0 ? $" and {orphans.Count} adopted orphans" : "")}, waiting up to {grace.TotalSeconds:0.#} s",
+            new LogField("signal", signal), new LogField("running", running), new LogField("orphans", orphans.Count),
+            new LogField("grace_seconds", grace.TotalSeconds));
         Children.SignalAll(Signals.SIGTERM);
+        SignalEach(orphans, Signals.SIGTERM);
         bool hurry = WaitForChildren(grace);
         _reaper.ReapFinished();
-        int killed = Children.SignalAll(Signals.SIGKILL);
+        // Orphans adopted during the wait (grandchildren of children that just died) are signalled here too.
+        orphans = AdoptedOrphans();
+        int killed = Children.SignalAll(Signals.SIGKILL) + SignalEach(orphans, Signals.SIGKILL);
         if (killed > 0)
         {
-            _log.Info("killing", $"{(hurry ? "second signal" : "grace time over")}: sent SIGKILL to {killed} children",
+            _log.Info("killing", $"{(hurry ? "second signal" : "grace time over")}: sent SIGKILL to {killed} processes",
                 new LogField("killed", killed));
         }
-        _reaper.ReapAllListed();
+        _reaper.ReapAllListed(orphans);
         _reaper.ReapFinished();
         _log.Info("stopped", $"stopped: served {served} clients; {running} were running at shutdown, {killed} killed with SIGKILL",
             new LogField("served", served), new LogField("running_at_shutdown", running), new LogField("killed", killed));
     }
+
+    /// <summary>
+    /// The live children /proc shows that the server did not fork: orphans re-parented to it as PID 1 or subreaper.
+    /// Empty where /proc belongs to another PID namespace, whose pids would name other processes.
+    /// </summary>
+    private List<int> AdoptedOrphans() => ProcStat.ShowsOwnNamespace()
+        ? [.. ProcStat.ChildrenOf(Posix.GetPid()).Where(c => !c.IsZombie && !Children.Contains(c.Pid)).Select(c => c.Pid)]
+        : [];
+
+    private static int SignalEach(List<int> pids, int signal) => pids.Count(pid => Posix.Kill(pid, signal));
 
     /// <summary>Reaps as children exit until none is left or the grace time is over; true if a second signal came.</summary>
     private bool WaitForChildren(TimeSpan grace)
     {
         var clock = Stopwatch.StartNew();
         Span<bool> woken = stackalloc bool[1];
-        while (Children.Count > 0 && clock.Elapsed < grace)
+        while (_reaper.HasChildren && clock.Elapsed < grace)
         {
             int waitMs = (int)Math.Clamp((grace - clock.Elapsed).TotalMilliseconds, 1, 50);
             Posix.PollReadable([_signals.WakeFd], woken, waitMs);

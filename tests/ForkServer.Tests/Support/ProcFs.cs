@@ -11,6 +11,7 @@ public static partial class ProcFs
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
     public const int SIGINT = 2;
+    public const int SIGSTOP = 19;
 
     /// <summary>One line of /proc/PID/stat: state is R, S, D, Z, T...; PPid the parent's pid.</summary>
     public readonly record struct Stat(int Pid, string Comm, char State, int PPid);
@@ -62,6 +63,21 @@ public static partial class ProcFs
         }
         return found;
     }
+
+    /// <summary>The parent, its parent and so on up to PID 1, read now.</summary>
+    public static List<int> Ancestors(int pid)
+    {
+        var found = new List<int>();
+        for (int? parent = Read(pid)?.PPid; parent is > 0; parent = Read(parent.Value)?.PPid)
+        {
+            found.Add(parent.Value);
+        }
+        return found;
+    }
+
+    /// <summary>The pid the process has inside its own PID namespace (the last NSpid field of /proc/PID/status).</summary>
+    public static int NamespacePid(int pid) =>
+        int.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("NSpid:"))["NSpid:".Length..].Split('\t', StringSplitOptions.RemoveEmptyEntries)[^1]);
 
     public static int ZombieChildren(int pid) => ChildrenOf(pid).Count(s => s.State == 'Z');
 
