@@ -5,4 +5,7 @@ public enum ConcurrencyModel
 {
     /// <summary>A child process per client, made with fork(2): the tutorial's forking server.</summary>
     Fork,
+
+    /// <summary>A new process per client, started with System.Diagnostics.Process: where fork(2) does not exist (Windows).</summary>
+    Spawn,
 }

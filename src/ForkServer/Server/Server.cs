@@ -13,11 +13,16 @@ public static class Server
         {
             if (options.Model == ConcurrencyModel.Fork && !(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()))
             {
-                throw new StartupException("--model fork needs fork(2), which this operating system does not have; run it on Linux");
+                log.Always("fork-unavailable", "this system has no fork(2): serving each client in a spawned process instead (--model spawn)");
+                options = options with { Model = ConcurrencyModel.Spawn };
             }
             using var listener = Listener.Open(options.Host, options.Port);
             var sessions = new SessionFactory(options.Protocol, options.Prefix, options.MaxMessage);
-            return new ForkModel(options, listener, sessions, log).Run();
+            return options.Model switch
+            {
+                ConcurrencyModel.Spawn => new SpawnModel(options, listener, log).Run(),
+                _ => new ForkModel(options, listener, sessions, log).Run(),
+            };
         }
         catch (StartupException e)
         {
