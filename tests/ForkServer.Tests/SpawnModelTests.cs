@@ -1,0 +1,63 @@
+using System.Text;
+using ForkServer.Tests.Support;
+
+namespace ForkServer.Tests;
+
+/// <summary>
+/// What is particular to the process-spawn model (<c>--model spawn</c>); the echo cases it shares with fork are in
+/// <see cref="ForkModelTests"/>.
+/// </summary>
+[Trait("Category", "Linux")]
+public sealed class SpawnModelTests
+{
+    [Fact]
+    public void EachClientIsServedByANewProgramStartedByTheServerNotByAFork()
+    {
+        using var server = ServerProcess.Start(Build.Aot, "--model", "spawn", "--log", "json");
+        using var client = new TcpClientSession(server.Port);
+        Assert.Equal("you send:hi", client.Exchange("hi", "you send:hi"));
+        var child = Assert.Single(ProcFs.ChildrenOf(server.Pid));
+        // A forked child would still run the server's own command line; this one was exec'd in the hidden role.
+        string[] command = File.ReadAllText($"/proc/{child.Pid}/cmdline").TrimEnd('\0').Split('\0');
+        Assert.Equal(Binaries.ServerFor(Build.Aot), command[0]);
+        Assert.Equal("spawned-child", command[1]);
+        Assert.Contains("--fd", command);
+        Assert.Equal(child.Pid, server.Events("spawned").Single().GetProperty("child").GetInt32());
+    }
+
+    [Fact]
+    public void StopEndsTheSessionsInProgressLogsTheirExitsAndLeavesNothingRunning()
+    {
+        using var server = ServerProcess.Start(Build.Aot, "--model", "spawn", "--log", "json", "--grace", "5");
+        var clients = Enumerable.Range(0, 3).Select(_ => new TcpClientSession(server.Port)).ToList();
+        foreach (var client in clients)
+        {
+            Assert.Equal("you send:a", client.Exchange("a", "you send:a"));
+        }
+        var children = ProcFs.ChildrenOf(server.Pid).Select(c => c.Pid).ToList();
+        Assert.Equal(3, children.Count);
+
+        server.Signal(ProcFs.SIGTERM);
+        Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(20)));
+        Assert.All(children, pid => Assert.Null(ProcFs.Read(pid)));
+        Assert.All(clients, client => Assert.True(client.ServerClosed()));
+        Assert.Equal(3, server.Events("reaped").Count(e => e.GetProperty("signal").GetString() == "SIGTERM"));
+        var stopped = Assert.Single(server.Events("stopped"));
+        Assert.Equal(3, stopped.GetProperty("running_at_shutdown").GetInt32());
+        Assert.Equal(0, stopped.GetProperty("killed").GetInt32());
+        clients.ForEach(c => c.Dispose());
+    }
+
+    [Theory]
+    [InlineData("fork")]
+    [InlineData("spawn")]
+    public void GreetSendsTheGreetingAndClosesUnderEitherModel(string model)
+    {
+        using var server = ServerProcess.Start(Build.Aot, "--model", model, "--protocol", "greet");
+        for (int i = 0; i < 3; i++)
+        {
+            using var client = new TcpClientSession(server.Port);
+            Assert.Equal("Thank you for Connecting", Encoding.UTF8.GetString(client.ReceiveToEnd()));
+        }
+    }
+}
