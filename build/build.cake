@@ -93,8 +93,10 @@ Task("DockerImage").Does(() =>
 Task("DockerTest").IsDependentOn("DockerImage").IsDependentOn("Build").Does(() =>
 {
     // --init: tini is the test run's PID 1, so processes the tests orphan are reaped. SYS_ADMIN and no seccomp
-    // filter let the tests make their own PID namespaces with unshare, as they do on a host.
-    Run("docker", "run", "--rm", "--init", "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", TestImage);
+    // filter let the tests make their own PID namespaces with unshare, as they do on a host. Docker opens every
+    // port to every user; ports below 1024 are privileged again, as on a host, for the tests that say so.
+    Run("docker", "run", "--rm", "--init", "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
+        "--sysctl", "net.ipv4.ip_unprivileged_port_start=1024", TestImage);
     // The server as the first process of a container of that image, without --init, watched from this side.
     DotNetTest(tests.FullPath, new DotNetTestSettings
     {

@@ -75,14 +75,8 @@ public sealed class SpawnModel(ServeOptions options, Socket listener, EventLog l
 
     private void AcceptAndSpawn()
     {
-        Socket client;
-        try
+        if (Listener.AcceptReady(listener) is not { } client)
         {
-            client = listener.Accept();
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.ConnectionAborted)
-        {
-            // The client that made the socket readable gave up before we took it.
             return;
         }
         string peer = Listener.Format(client.RemoteEndPoint);
