@@ -86,7 +86,7 @@ Task("DockerImage").Does(() =>
     {
         throw new CakeException($"no image {LocalBaseImage}: make it first with scripts/make-base-image.sh");
     }
-    Run("docker", "build", "--build-arg", $"BASE_IMAGE={baseImage}", "-t", TestImage, "-f",
+    Run("docker", "build", "--force-rm", "--build-arg", $"BASE_IMAGE={baseImage}", "-t", TestImage, "-f",
         root.CombineWithFilePath("Dockerfile").FullPath, root.FullPath);
 });
 
