@@ -37,9 +37,12 @@ var baseImage = baseImageChoice switch
 
 Task("Clean").Does(() =>
 {
-    DotNetClean(solution.FullPath, new DotNetCleanSettings { Configuration = configuration });
-    CleanDirectories(root.FullPath + "/{src,tests}/**/{bin,obj}");
-    CleanDirectory(artifacts);
+    var deleteAll = new DeleteDirectorySettings { Recursive = true, Force = true };
+    DeleteDirectories(GetDirectories(root.FullPath + "/{src,tests}/*/{bin,obj}"), deleteAll);
+    if (DirectoryExists(artifacts))
+    {
+        DeleteDirectory(artifacts, deleteAll);
+    }
 });
 
 Task("Restore").Does(() => DotNetRestore(solution.FullPath));
