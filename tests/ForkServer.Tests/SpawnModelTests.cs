@@ -34,8 +34,9 @@ public sealed class SpawnModelTests
         {
             Assert.Equal("you send:a", client.Exchange("a", "you send:a"));
         }
-        var children = ProcFs.ChildrenOf(server.Pid).Select(c => c.Pid).ToList();
-        Assert.Equal(3, children.Count);
+        Assert.True(Wait.Until(() => server.Events("spawned").Count == 3, TimeSpan.FromSeconds(10)), "three spawned events");
+        var children = server.Events("spawned").Select(e => e.GetProperty("child").GetInt32()).ToList();
+        Assert.All(children, pid => Assert.Equal(server.Pid, ProcFs.Read(pid)?.PPid));
 
         server.Signal(ProcFs.SIGTERM);
         Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(20)));

@@ -138,25 +138,24 @@ public sealed class SpawnModel(ServeOptions options, Socket listener, EventLog l
 
     private void OnExited(Process child)
     {
-        Spawned spawned;
-        int running;
-        lock (_gate)
-        {
-            if (!_children.Remove(child.Id, out spawned))
-            {
-                return;
-            }
-            running = _children.Count;
-            Monitor.PulseAll(_gate);
-        }
         int code = child.ExitCode;
         // On Unix the runtime reports a child killed by a signal as 128 + its number, as a shell does.
         string? signal = !OperatingSystem.IsWindows() && code > 128 ? Signals.Name(code - 128) : null;
         string status = signal is null ? $"exited with status {code}" : $"killed by {signal}";
-        log.Info("reaped",
-            $"child {child.Id} {status} after {Stopwatch.GetElapsedTime(spawned.StartedTimestamp).TotalMilliseconds:0} ms; reaped ({running} children running)",
-            new LogField("child", child.Id), new LogField("peer", spawned.Peer), new LogField("status", status),
-            new LogField("exit_code", signal is null ? code : null), new LogField("signal", signal), new LogField("running", running));
+        // Logged before the stop can see the table empty, so that no exit goes unreported when the server ends.
+        lock (_gate)
+        {
+            if (!_children.Remove(child.Id, out var spawned))
+            {
+                return;
+            }
+            int running = _children.Count;
+            log.Info("reaped",
+                $"child {child.Id} {status} after {Stopwatch.GetElapsedTime(spawned.StartedTimestamp).TotalMilliseconds:0} ms; reaped ({running} children running)",
+                new LogField("child", child.Id), new LogField("peer", spawned.Peer), new LogField("status", status),
+                new LogField("exit_code", signal is null ? code : null), new LogField("signal", signal), new LogField("running", running));
+            Monitor.PulseAll(_gate);
+        }
         child.Dispose();
     }
 
