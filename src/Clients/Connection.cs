@@ -6,12 +6,18 @@ namespace ForkServer.Clients;
 /// <summary>Connects to a server, turning a failure into one line on standard error instead of a stack trace.</summary>
 public static class Connection
 {
-    public static Socket? Open(string host, int port)
+    /// <summary>
+    /// A connected socket, or null after one line on standard error. A UDP socket is connected too: then the kernel
+    /// reports an ICMP "port unreachable" for a datagram as a refused receive instead of dropping it silently.
+    /// </summary>
+    public static Socket? Open(string host, int port, ProtocolType protocol = ProtocolType.Tcp)
     {
         try
         {
             var address = Listener.Resolve(host);
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            var socket = protocol == ProtocolType.Udp
+                ? new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+                : new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
                 socket.Connect(address, port);
@@ -23,13 +29,9 @@ public static class Connection
                 throw;
             }
         }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
-        {
-            Console.Error.WriteLine($"forkclient: connection to {host}:{port} refused: no server is listening there (start one with: forkserver --port {port})");
-        }
         catch (SocketException e)
         {
-            Console.Error.WriteLine($"forkclient: cannot connect to {host}:{port}: {e.Message}");
+            Console.Error.WriteLine($"forkclient: {Explain(e, host, port, protocol == ProtocolType.Udp)}");
         }
         catch (StartupException e)
         {
@@ -37,4 +39,17 @@ public static class Connection
         }
         return null;
     }
+
+    /// <summary>What went wrong with a connection, in one line that says what to do about it.</summary>
+    public static string Explain(SocketException e, string host, int port, bool udp = false) => e.SocketErrorCode switch
+    {
+        SocketError.ConnectionRefused when udp =>
+            $"no UDP server at {host}:{port}: the datagram was refused (start one with: forkserver udp --port {port})",
+        SocketError.ConnectionRefused =>
+            $"connection to {host}:{port} refused: no server is listening there (start one with: forkserver --port {port})",
+        SocketError.TimedOut or SocketError.WouldBlock when udp =>
+            $"no reply from {host}:{port}: UDP does not resend a lost datagram; is a server running there?",
+        SocketError.ConnectionReset or SocketError.Shutdown => $"connection to {host}:{port} lost: the server went away",
+        _ => $"cannot talk to {host}:{port}: {e.Message}",
+    };
 }

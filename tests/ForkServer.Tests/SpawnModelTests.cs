@@ -1,11 +1,10 @@
-using System.Text;
 using ForkServer.Tests.Support;
 
 namespace ForkServer.Tests;
 
 /// <summary>
-/// What is particular to the process-spawn model (<c>--model spawn</c>); the echo cases it shares with fork are in
-/// <see cref="ForkModelTests"/>.
+/// What is particular to the process-spawn model (<c>--model spawn</c>); the echo and greet cases it shares with the
+/// other models are in <see cref="ForkModelTests"/> and <see cref="ConcurrencyModelTests"/>.
 /// </summary>
 [Trait("Category", "Linux")]
 public sealed class SpawnModelTests
@@ -47,18 +46,5 @@ public sealed class SpawnModelTests
         Assert.Equal(3, stopped.GetProperty("running_at_shutdown").GetInt32());
         Assert.Equal(0, stopped.GetProperty("killed").GetInt32());
         clients.ForEach(c => c.Dispose());
-    }
-
-    [Theory]
-    [InlineData("fork")]
-    [InlineData("spawn")]
-    public void GreetSendsTheGreetingAndClosesUnderEitherModel(string model)
-    {
-        using var server = ServerProcess.Start(Build.Aot, "--model", model, "--protocol", "greet");
-        for (int i = 0; i < 3; i++)
-        {
-            using var client = new TcpClientSession(server.Port);
-            Assert.Equal("Thank you for Connecting", Encoding.UTF8.GetString(client.ReceiveToEnd()));
-        }
     }
 }

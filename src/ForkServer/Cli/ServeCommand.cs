@@ -12,7 +12,7 @@ public static class ServeCommand
     public static Command Configure(Command command)
     {
         var defaults = new ServeOptions();
-        var model = Choice("--model", "How clients are served: a forked child process per client (fork), or a new process started per client (spawn)", defaults.Model);
+        var model = Choice("--model", "How clients are served: fork (a child process each), iterative (one at a time), thread (a thread each), select (one thread polls them all), spawn (a new process started each: the fallback where fork(2) does not exist)", defaults.Model);
         var protocol = Choice("--protocol", "What the server says: echo replies with prefix + data; greet sends a greeting and closes", defaults.Protocol);
         var reap = Choice("--reap", "When finished children are reaped: on SIGCHLD (signal), before each fork (accept), never (none), or by the kernel (ignore)", defaults.Reap);
         var host = new Option<string>("--host") { Description = "Address to listen on (loopback by default; 0.0.0.0 or :: for every interface)", DefaultValueFactory = _ => defaults.Host };
@@ -20,6 +20,11 @@ public static class ServeCommand
         var prefix = new Option<string>("--prefix") { Description = "What the echo protocol puts before each reply", DefaultValueFactory = _ => defaults.Prefix };
         var grace = new Option<double>("--grace") { Description = "Seconds shutdown waits for children after SIGTERM before SIGKILL", DefaultValueFactory = _ => defaults.Grace.TotalSeconds };
         var logFormat = Choice("--log", "Event log format: text lines for people, JSON lines for scripts", defaults.LogFormat);
+        var maxChildren = new Option<int>("--max-children") { Description = "Children alive at once, at most; further clients wait in the backlog", DefaultValueFactory = _ => defaults.MaxChildren };
+        var idleTimeout = new Option<double>("--idle-timeout") { Description = "Seconds a client may stay silent before it is told so and disconnected", DefaultValueFactory = _ => defaults.IdleTimeout.TotalSeconds };
+        var maxMessage = new Option<int>("--max-message") { Description = "Bytes one read takes at most; larger input is served in pieces", DefaultValueFactory = _ => defaults.MaxMessage };
+        var user = new Option<string?>("--user") { Description = "Started as root: become this user (and its groups) after binding, before serving" };
+        var allowRoot = new Option<bool>("--allow-root") { Description = "Serve a non-loopback address as root without --user" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors and the line that says where the server listens" };
 
         port.Validators.Add(result =>
@@ -29,15 +34,12 @@ public static class ServeCommand
                 result.AddError("--port must be between 0 and 65535");
             }
         });
-        grace.Validators.Add(result =>
-        {
-            if (result.GetValue(grace) < 0)
-            {
-                result.AddError("--grace cannot be negative");
-            }
-        });
+        Positive(grace, "--grace", allowZero: true);
+        Positive(idleTimeout, "--idle-timeout", allowZero: false);
+        Positive(maxChildren, "--max-children", allowZero: false);
+        Positive(maxMessage, "--max-message", allowZero: false);
 
-        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, grace, logFormat, quiet })
+        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, grace, maxChildren, idleTimeout, maxMessage, user, allowRoot, logFormat, quiet })
         {
             command.Options.Add(option);
         }
@@ -50,11 +52,26 @@ public static class ServeCommand
             Port = parsed.GetValue(port),
             Prefix = parsed.GetValue(prefix)!,
             Grace = TimeSpan.FromSeconds(parsed.GetValue(grace)),
+            MaxChildren = parsed.GetValue(maxChildren),
+            IdleTimeout = TimeSpan.FromSeconds(parsed.GetValue(idleTimeout)),
+            MaxMessage = parsed.GetValue(maxMessage),
+            User = parsed.GetValue(user),
+            AllowRoot = parsed.GetValue(allowRoot),
             LogFormat = Names.Parse<LogFormat>(parsed.GetValue(logFormat)!),
             Quiet = parsed.GetValue(quiet),
         }));
         return command;
     }
+
+    private static void Positive<T>(Option<T> option, string name, bool allowZero) where T : struct, System.Numerics.INumber<T> =>
+        option.Validators.Add(result =>
+        {
+            T value = result.GetValue(option);
+            if (T.IsNegative(value) || (!allowZero && T.IsZero(value)))
+            {
+                result.AddError($"{name} must be {(allowZero ? "zero or more" : "more than zero")}");
+            }
+        });
 
     /// <summary>An option whose value is one of an enum's names, in lower case, listed in the help.</summary>
     private static Option<string> Choice<T>(string name, string description, T defaultValue) where T : struct, Enum

@@ -20,17 +20,20 @@ public static class SpawnedChildCommand
         var peer = new Option<string>("--peer") { Description = "The client's address, for the log", Required = true };
         var protocol = new Option<string>("--protocol") { Required = true };
         var prefix = new Option<string>("--prefix") { Required = true };
+        var maxMessage = new Option<int>("--max-message") { Required = true };
+        var idleTimeout = new Option<double>("--idle-timeout") { Required = true };
         var logFormat = new Option<string>("--log") { Required = true };
         var quiet = new Option<bool>("--quiet");
         var command = new Command(Name, "Serve one client handed over by a spawn-model server") { Hidden = true };
-        foreach (var option in new Option[] { fd, peer, protocol, prefix, logFormat, quiet })
+        foreach (var option in new Option[] { fd, peer, protocol, prefix, maxMessage, idleTimeout, logFormat, quiet })
         {
             command.Options.Add(option);
         }
         command.SetAction(parsed =>
         {
             var log = new EventLog(Names.Parse<LogFormat>(parsed.GetValue(logFormat)!), parsed.GetValue(quiet));
-            var sessions = new SessionFactory(Names.Parse<ProtocolKind>(parsed.GetValue(protocol)!), parsed.GetValue(prefix)!, new ServeOptions().MaxMessage);
+            var sessions = new SessionFactory(Names.Parse<ProtocolKind>(parsed.GetValue(protocol)!), parsed.GetValue(prefix)!,
+                parsed.GetValue(maxMessage), TimeSpan.FromSeconds(parsed.GetValue(idleTimeout)));
             try
             {
                 return SpawnedChild.Run(parsed.GetValue(fd), parsed.GetValue(peer)!, sessions, log);
@@ -59,7 +62,10 @@ public static class SpawnedChildCommand
             // Started as `dotnet forkserver.dll`: the host needs the assembly again.
             start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "forkserver.dll"));
         }
-        string[] args = [Name, "--peer", peer, "--protocol", Names.Of(options.Protocol), "--prefix", options.Prefix, "--log", Names.Of(options.LogFormat)];
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        string[] args = [Name, "--peer", peer, "--protocol", Names.Of(options.Protocol), "--prefix", options.Prefix,
+            "--max-message", options.MaxMessage.ToString(invariant), "--idle-timeout", options.IdleTimeout.TotalSeconds.ToString(invariant),
+            "--log", Names.Of(options.LogFormat)];
         foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -67,7 +73,7 @@ public static class SpawnedChildCommand
         if (fd is not null)
         {
             start.ArgumentList.Add("--fd");
-            start.ArgumentList.Add(fd.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            start.ArgumentList.Add(fd.Value.ToString(invariant));
         }
         if (options.Quiet)
         {

@@ -5,7 +5,6 @@ namespace ForkServer.Interop;
 /// <summary>The signal numbers the server deals with, under the names <c>man 7 signal</c> uses.</summary>
 public static class Signals
 {
-    public static int SIGHUP => LibC.SIGHUP;
     public static int SIGINT => LibC.SIGINT;
     public static int SIGKILL => LibC.SIGKILL;
     public static int SIGTERM => LibC.SIGTERM;

@@ -13,6 +13,7 @@ namespace ForkServer.Logging;
 /// </summary>
 public sealed class EventLog(LogFormat format, bool quiet)
 {
+    /// <summary>Text lines, nothing suppressed: for the commands that take no logging options.</summary>
     public static EventLog Default { get; } = new(LogFormat.Text, quiet: false);
 
     public LogFormat Format { get; } = format;

@@ -8,4 +8,7 @@ public enum SessionEnd
 
     /// <summary>The client closed its side (recv returned 0).</summary>
     ClientClosed,
+
+    /// <summary>The client sent nothing for the idle timeout and was told so.</summary>
+    IdleTimeout,
 }

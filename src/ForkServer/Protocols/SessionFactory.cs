@@ -1,16 +1,25 @@
 namespace ForkServer.Protocols;
 
-/// <summary>Makes a fresh <see cref="ISession"/> per client for the protocol a server was started with.</summary>
-public sealed class SessionFactory(ProtocolKind protocol, string prefix, int maxMessage)
+/// <summary>
+/// Makes a fresh <see cref="ISession"/> per client for the protocol a server was started with, and carries the
+/// limits every model applies while it drives one.
+/// </summary>
+public sealed class SessionFactory(ProtocolKind protocol, string prefix, int maxMessage, TimeSpan idleTimeout)
 {
     private readonly byte[] _prefix = EchoSession.EncodePrefix(prefix);
 
     /// <summary>The most bytes one receive takes; larger input is served in pieces of this size.</summary>
     public int MaxMessage { get; } = maxMessage;
 
+    /// <summary>How long a client may send nothing before the session ends.</summary>
+    public TimeSpan IdleTimeout { get; } = idleTimeout;
+
     public ISession Create() => protocol switch
     {
         ProtocolKind.Greet => new GreetSession(),
         _ => new EchoSession(_prefix, MaxMessage),
     };
+
+    /// <summary>The one line a client gets before an idle disconnect.</summary>
+    public byte[] IdleNotice() => System.Text.Encoding.UTF8.GetBytes($"idle for {IdleTimeout.TotalSeconds:0.###} s: closing the connection\n");
 }

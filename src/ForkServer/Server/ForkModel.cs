@@ -17,6 +17,7 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
     private const int SweepMilliseconds = 1000;
 
     private readonly int _listenFd = (int)listener.Handle;
+    private readonly AcceptGate _gate = new(options.MaxChildren, log);
     private Supervisor _supervisor = null!;
     private long _served;
 
@@ -32,7 +33,12 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
         {
             bool clientWaiting = WaitForClientOrSignal();
             _supervisor.HandleSignals();
-            _supervisor.ReapIfSignalPolicy();
+            _supervisor.ReapStep();
+            if (options.Reap == ReapPolicy.Accept && _supervisor.Children.Count >= options.MaxChildren)
+            {
+                // The tutorial reaps when a client is waiting; at the limit one is, in the backlog.
+                _supervisor.ReapFinished();
+            }
             if (clientWaiting && _supervisor.StopSignal == 0)
             {
                 AcceptAndFork();
@@ -45,10 +51,16 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
 
     private bool WaitForClientOrSignal()
     {
-        ReadOnlySpan<int> fds = [_listenFd, _supervisor.WakeFd];
+        bool accepting = _gate.IsOpen(_supervisor.Children.Count);
+        // poll(2) skips a negative descriptor: while the gate is shut only signals and the sweep wake the loop.
+        ReadOnlySpan<int> fds = [accepting ? _listenFd : -1, _supervisor.WakeFd];
         Span<bool> readable = stackalloc bool[2];
-        Posix.PollReadable(fds, readable, SweepMilliseconds);
-        return readable[0];
+        Posix.PollReadable(fds, readable, _gate.WaitMilliseconds(SweepMilliseconds));
+        if (accepting && !readable[0])
+        {
+            _gate.BacklogEmpty(_supervisor.Children.Count);
+        }
+        return accepting && readable[0];
     }
 
     private void AcceptAndFork()
@@ -63,6 +75,12 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
             // The client that made the socket readable gave up before we took it.
             return;
         }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+        {
+            _gate.OutOfResources(e);
+            return;
+        }
+        _gate.Accepted();
         client.Blocking = true;
         string peer = Listener.Format(client.RemoteEndPoint);
         log.Info("accepted", $"accepted {peer}", new LogField("peer", peer));
@@ -94,9 +112,9 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
         listener.Dispose();
         try
         {
-            BlockingSessionRunner.Run(client, sessions.Create(), sessions.MaxMessage);
+            BlockingSessionRunner.Run(client, sessions);
         }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown)
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown)
         {
             log.Info("client-vanished", $"child {Posix.GetPid()}: {peer} went away mid-session ({e.SocketErrorCode})",
                 new LogField("peer", peer), new LogField("error", e.SocketErrorCode.ToString()));

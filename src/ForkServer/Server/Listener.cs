@@ -5,7 +5,7 @@ using ForkServer.Interop;
 namespace ForkServer.Server;
 
 /// <summary>
-/// Makes the listening socket: socket, SO_REUSEADDR, bind, listen. A bind that fails becomes a
+/// Makes the listening socket: socket, SO_REUSEADDR, bind, listen (TCP) or just bind (UDP). A bind that fails becomes a
 /// <see cref="StartupException"/> that says what happened and what to do about it.
 /// </summary>
 public static class Listener
@@ -16,13 +16,13 @@ public static class Listener
     /// </summary>
     public const int Backlog = 1024;
 
-    public static Socket Open(string host, int port)
+    public static Socket Open(IPAddress address, int port, ProtocolType protocol = ProtocolType.Tcp)
     {
-        var address = Resolve(host);
-        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        var socket = new Socket(address.AddressFamily, protocol == ProtocolType.Udp ? SocketType.Dgram : SocketType.Stream, protocol);
         try
         {
-            if (!OperatingSystem.IsWindows())
+            // For UDP, SO_REUSEADDR would let a second server bind the same port and silently steal its datagrams.
+            if (!OperatingSystem.IsWindows() && protocol == ProtocolType.Tcp)
             {
                 Posix.SetReuseAddress((int)socket.Handle);
             }
@@ -31,13 +31,16 @@ public static class Listener
                 socket.DualMode = true;
             }
             socket.Bind(new IPEndPoint(address, port));
-            socket.Listen(Backlog);
+            if (protocol == ProtocolType.Tcp)
+            {
+                socket.Listen(Backlog);
+            }
             return socket;
         }
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new StartupException(Explain(e, address, port));
+            throw new StartupException(Explain(e, address, port, protocol == ProtocolType.Udp ? 'u' : 't'));
         }
     }
 
@@ -72,13 +75,14 @@ public static class Listener
         }
     }
 
-    private static string Explain(SocketException e, IPAddress address, int port)
+    /// <summary><paramref name="ssKind"/> is ss's letter for the protocol: t for TCP, u for UDP.</summary>
+    private static string Explain(SocketException e, IPAddress address, int port, char ssKind)
     {
         string where = Format(new IPEndPoint(address, port));
         return e.SocketErrorCode switch
         {
             SocketError.AddressAlreadyInUse =>
-                $"port {port} is already in use on {address}: another server is listening there; stop it (ss -ltnp 'sport = :{port}' shows which) or choose another port with --port",
+                $"port {port} is already in use on {address}: another server is listening there; stop it (ss -l{ssKind}np 'sport = :{port}' shows which) or choose another port with --port",
             SocketError.AccessDenied when port is > 0 and < 1024 =>
                 $"cannot listen on {where}: ports below 1024 are well-known ports that need root or CAP_NET_BIND_SERVICE; choose --port 1024 or above, or start as root with --user to drop privileges",
             SocketError.AccessDenied => $"cannot listen on {where}: permission denied",

@@ -4,6 +4,4 @@ namespace ForkServer.Server;
 public readonly record struct PendingSignals(long Mask)
 {
     public bool Contains(int signal) => (Mask & (1L << signal)) != 0;
-
-    public bool IsEmpty => Mask == 0;
 }

@@ -57,6 +57,20 @@ public sealed class Reaper(ChildTable children, EventLog log)
         }
     }
 
+    /// <summary>
+    /// With SIGCHLD ignored the kernel reaps, and waitpid has nothing to say: a listed child that no longer exists
+    /// (kill with signal 0 finds no process) has ended and is forgotten.
+    /// </summary>
+    public void ForgetVanished()
+    {
+        foreach (int pid in children.Pids.Where(pid => !Posix.Kill(pid, 0)).ToArray())
+        {
+            children.Remove(pid);
+            log.Info("vanished", $"child {pid} ended and the kernel reaped it (SIGCHLD ignored); {children.Count} children running",
+                new LogField("child", pid), new LogField("running", children.Count));
+        }
+    }
+
     private void Report(int pid, WaitStatus status, int zombiesLeft)
     {
         if (children.Remove(pid) is not { } child)

@@ -1,3 +1,4 @@
+using ForkServer.Interop;
 using ForkServer.Logging;
 using ForkServer.Protocols;
 
@@ -16,10 +17,16 @@ public static class Server
                 log.Always("fork-unavailable", "this system has no fork(2): serving each client in a spawned process instead (--model spawn)");
                 options = options with { Model = ConcurrencyModel.Spawn };
             }
-            using var listener = Listener.Open(options.Host, options.Port);
-            var sessions = new SessionFactory(options.Protocol, options.Prefix, options.MaxMessage);
+            var address = Listener.Resolve(options.Host);
+            Privileges.RefuseRootOnPublicAddress(address, options.User, options.AllowRoot);
+            using var listener = Listener.Open(address, options.Port);
+            Privileges.DropAfterBind(options.User);
+            var sessions = new SessionFactory(options.Protocol, options.Prefix, options.MaxMessage, options.IdleTimeout);
             return options.Model switch
             {
+                ConcurrencyModel.Iterative => new IterativeModel(listener, sessions, log).Run(),
+                ConcurrencyModel.Thread => new ThreadModel(options, listener, sessions, log).Run(),
+                ConcurrencyModel.Select => new SelectModel(listener, sessions, log).Run(),
                 ConcurrencyModel.Spawn => new SpawnModel(options, listener, log).Run(),
                 _ => new ForkModel(options, listener, sessions, log).Run(),
             };
@@ -28,6 +35,12 @@ public static class Server
         {
             log.Error("cannot-start", $"forkserver: {e.Message}", new LogField("error", e.Message));
             return ExitCodes.CannotStart;
+        }
+        catch (PosixException e)
+        {
+            // A system call the server cannot do without failed (poll, pipe2, sigaction...): say which, and stop.
+            log.Error("failed", $"forkserver: {e.Message}", new LogField("error", e.Message));
+            return ExitCodes.Failure;
         }
     }
 }

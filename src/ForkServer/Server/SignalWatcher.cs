@@ -63,6 +63,9 @@ public sealed class SignalWatcher
             int index = UnixSignal.WaitAny(_signals, -1);
             if (index < 0 || index >= _signals.Length)
             {
+                // WaitAny makes a pipe per call and fails when the descriptor table is full; the loop's sweep
+                // covers for the missed wake-ups meanwhile, and this thread must not spin.
+                Thread.Sleep(100);
                 continue;
             }
             _signals[index].Reset();

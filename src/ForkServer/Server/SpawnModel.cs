@@ -26,6 +26,7 @@ public sealed class SpawnModel(ServeOptions options, Socket listener, EventLog l
     // Guards the table and the signal counts: Exited handlers and signal handlers run on other threads.
     private readonly object _gate = new();
     private readonly Dictionary<int, Spawned> _children = [];
+    private readonly AcceptGate _acceptGate = new(options.MaxChildren, log);
     private PosixSignal? _stopSignal;
     private int _stopSignals;
     private long _served;
@@ -40,9 +41,17 @@ public sealed class SpawnModel(ServeOptions options, Socket listener, EventLog l
             new LogField("address", address), new LogField("model", "spawn"));
         while (!StopRequested)
         {
-            if (listener.Poll(AcceptWaitMicroseconds, SelectMode.SelectRead) && !StopRequested)
+            if (!_acceptGate.IsOpen(Running))
+            {
+                WaitForAnExit();
+            }
+            else if (listener.Poll(AcceptWaitMicroseconds, SelectMode.SelectRead))
             {
                 AcceptAndSpawn();
+            }
+            else
+            {
+                _acceptGate.BacklogEmpty(Running);
             }
         }
         listener.Dispose();
@@ -79,6 +88,7 @@ public sealed class SpawnModel(ServeOptions options, Socket listener, EventLog l
         {
             return;
         }
+        _acceptGate.Accepted();
         string peer = Listener.Format(client.RemoteEndPoint);
         log.Info("accepted", $"accepted {peer}", new LogField("peer", peer));
         int pid;
@@ -209,6 +219,15 @@ public sealed class SpawnModel(ServeOptions options, Socket listener, EventLog l
         catch (InvalidOperationException)
         {
             // It exited on its own in the meantime.
+        }
+    }
+
+    /// <summary>At --max-children: sleeps until a child exits or a stop signal comes (or a while passes).</summary>
+    private void WaitForAnExit()
+    {
+        lock (_gate)
+        {
+            Monitor.Wait(_gate, TimeSpan.FromMicroseconds(AcceptWaitMicroseconds));
         }
     }
 

@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using ForkServer.Interop;
 using ForkServer.Logging;
 using ForkServer.Protocols;
 
@@ -7,7 +5,7 @@ namespace ForkServer.Server;
 
 /// <summary>
 /// The spawn model's child: a forkserver process started by <see cref="SpawnModel"/> for one client. It takes the
-/// socket the parent handed over, serves one session with the same code a forked child runs, and exits.
+/// socket the parent handed over, serves one session with the same code the other models run, and exits.
 /// </summary>
 public static class SpawnedChild
 {
@@ -18,16 +16,7 @@ public static class SpawnedChild
             ? SocketHandover.FromDuplicate(Console.In)
             : SocketHandover.FromInherited(fd ?? throw new ArgumentException("--fd is needed on this system", nameof(fd)));
         client.Blocking = true;
-        try
-        {
-            BlockingSessionRunner.Run(client, sessions.Create(), sessions.MaxMessage);
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown)
-        {
-            int pid = OperatingSystem.IsWindows() ? Environment.ProcessId : Posix.GetPid();
-            log.Info("client-vanished", $"child {pid}: {peer} went away mid-session ({e.SocketErrorCode})",
-                new LogField("peer", peer), new LogField("error", e.SocketErrorCode.ToString()));
-        }
+        ClientSession.Serve(client, peer, sessions, log);
         return ExitCodes.Ok;
     }
 }

@@ -52,12 +52,19 @@ public sealed class Supervisor
         }
     }
 
-    /// <summary>The reap step of the loop: under <see cref="ReapPolicy.Signal"/> on every turn (signal or sweep).</summary>
-    public void ReapIfSignalPolicy()
+    /// <summary>
+    /// The reap step of the loop, on every turn (a signal or the sweep): under <see cref="ReapPolicy.Signal"/> reap;
+    /// under <see cref="ReapPolicy.Ignore"/> forget the children the kernel reaped; otherwise leave the zombies.
+    /// </summary>
+    public void ReapStep()
     {
         if (_reap == ReapPolicy.Signal)
         {
             _reaper.ReapFinished();
+        }
+        else if (_reap == ReapPolicy.Ignore)
+        {
+            _reaper.ForgetVanished();
         }
     }
 

@@ -26,6 +26,6 @@ public static class Warmup
         using var served = listener.Accept();
         served.Blocking = true;
         _ = Listener.Format(served.RemoteEndPoint);
-        BlockingSessionRunner.Run(served, sessions.Create(), sessions.MaxMessage);
+        BlockingSessionRunner.Run(served, sessions);
     }
 }

@@ -70,6 +70,19 @@ public static partial class ProcFs
     public static int Threads(int pid) =>
         int.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("Threads:"))["Threads:".Length..].Trim());
 
+    /// <summary>User plus system CPU time the process has used, in clock ticks (fields 14 and 15 of stat).</summary>
+    public static long CpuTicks(int pid)
+    {
+        string text = File.ReadAllText($"/proc/{pid}/stat");
+        string[] rest = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(rest[11]) + long.Parse(rest[12]);
+    }
+
+    /// <summary>The real, effective, saved and filesystem uids from the Uid: line of /proc/PID/status.</summary>
+    public static int[] Uids(int pid) =>
+        [.. File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("Uid:"))["Uid:".Length..]
+            .Split('\t', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)];
+
     public static bool IsRoot => geteuid() == 0;
 
     public static void Kill(int pid, int signal) => kill(pid, signal);

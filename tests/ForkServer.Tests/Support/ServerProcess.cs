@@ -41,9 +41,16 @@ public sealed partial class ServerProcess : IDisposable
     /// <summary>Starts the server and waits for its "listening" event. <c>--port 0</c> is added unless a port is given.</summary>
     public static ServerProcess Start(params string[] args) => Start(Build.Jit, args);
 
-    public static ServerProcess Start(Build build, params string[] args)
+    public static ServerProcess Start(Build build, params string[] args) => StartUnder([], build, args);
+
+    /// <summary>
+    /// Starts the server under a wrapper command (setpriv, prlimit, unshare...) that execs it, so the pid is still
+    /// the server's.
+    /// </summary>
+    public static ServerProcess StartUnder(string[] wrapper, Build build, params string[] args)
     {
-        var server = Launch(Binaries.ServerFor(build), args.Contains("--port") ? args : [.. args, "--port", "0"]);
+        string[] command = [.. wrapper, Binaries.ServerFor(build), .. args.Contains("--port") ? args : [.. args, "--port", "0"]];
+        var server = Launch(command[0], command[1..]);
         try
         {
             string line = server.WaitForLine(l => l.Contains("listening on"), TimeSpan.FromSeconds(30));

@@ -1,0 +1,35 @@
+using ForkServer.Tests.Support;
+
+namespace ForkServer.Tests;
+
+/// <summary>forkserver chat and forkclient chat, both sides driven by piped standard input: turns alternate, q ends both.</summary>
+[Trait("Category", "Linux")]
+public sealed class ChatTests
+{
+    [Fact]
+    public void TheServerTypesFirstAndTheSidesTakeTurnsUntilTheServerSaysQ()
+    {
+        using var server = ServerProcess.Start("chat");
+        server.StandardInput.Write("s1\ns2\nq\n");
+        server.StandardInput.Flush();
+        var client = ProgramRun.Client("c1\nc2\nc3\n", "chat", "--port", server.Port.ToString());
+        Assert.True(client.ExitCode == 0, client.Transcript());
+        Assert.Equal(["Server: s1", "Server: s2", "Server ended the chat"], client.Output);
+        Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(20)));
+        Assert.Equal(["Client: c1", "Client: c2"], server.Output.Where(l => l.StartsWith("Client")));
+    }
+
+    [Fact]
+    public void QFromTheClientEndsBothSides()
+    {
+        using var server = ServerProcess.Start("chat");
+        server.StandardInput.Write("s1\ns2\n");
+        server.StandardInput.Flush();
+        var client = ProgramRun.Client("Q\n", "chat", "--port", server.Port.ToString());
+        Assert.Equal(0, client.ExitCode);
+        Assert.Equal(["Server: s1"], client.Output);
+        Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(20)));
+        Assert.Contains("Client ended the chat", server.Output);
+        Assert.DoesNotContain(server.Output, l => l.StartsWith("Client: "));
+    }
+}

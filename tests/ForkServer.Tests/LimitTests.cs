@@ -1,0 +1,204 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using ForkServer.Tests.Support;
+
+namespace ForkServer.Tests;
+
+/// <summary>
+/// Floods and exhausted resources: the child limit, a burst of short connections, fork() and accept() failing for
+/// real under process and descriptor limits. After each, the server must serve a fresh client normally.
+/// </summary>
+[Trait("Category", "Linux")]
+[Trait("Category", "Reliability")]
+public sealed class LimitTests
+{
+    [Fact]
+    public async Task AThousandIdleClientsNeverMakeMoreThanTheLimitOfChildren()
+    {
+        using var server = ServerProcess.Start("--max-children", "256", "--quiet");
+        int peak = 0;
+        using var done = new CancellationTokenSource();
+        var sampler = Task.Run(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, ProcFs.ChildrenOf(server.Pid).Count);
+                Thread.Sleep(10);
+            }
+        }, TestContext.Current.CancellationToken);
+
+        var clients = new List<TcpClientSession>();
+        try
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                clients.Add(new TcpClientSession(server.Port));
+            }
+            Assert.True(Wait.Until(() => ProcFs.ChildrenOf(server.Pid).Count == 256, TimeSpan.FromSeconds(30)),
+                $"expected 256 children while 1000 clients wait, saw {ProcFs.ChildrenOf(server.Pid).Count}");
+            Thread.Sleep(1000);
+            Assert.Equal(256, ProcFs.ChildrenOf(server.Pid).Count);
+            server.WaitForLine(l => l.Contains("the limit (--max-children 256)"), TimeSpan.FromSeconds(5));
+
+            // In order: as each holder leaves, its child exits and one waiting client is accepted.
+            int served = 0;
+            foreach (var client in clients)
+            {
+                Assert.Equal("you send:hi", client.Exchange("hi", "you send:hi"));
+                client.Send("q");
+                Assert.True(client.ServerClosed());
+                served++;
+            }
+            Assert.Equal(1000, served);
+            Assert.True(Wait.Until(() => ProcFs.ChildrenOf(server.Pid).Count == 0, TimeSpan.FromSeconds(10)));
+            done.Cancel();
+            await sampler;
+            Assert.InRange(peak, 1, 256);
+            Assert.Single(server.Errors, l => l.Contains("the limit (--max-children 256)"));
+            Figures.Record("max-children", "1000 idle clients, --max-children 256",
+                new Dictionary<string, object> { ["clients"] = 1000, ["served"] = served, ["peak_children"] = peak, ["limit_logged"] = server.Errors.Count(l => l.Contains("the limit (--max-children 256)")) });
+        }
+        finally
+        {
+            done.Cancel();
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task TenThousandShortConnectionsLeaveNothingBehind()
+    {
+        using var server = ServerProcess.Start("--quiet");
+        int baseline = ProcFs.OpenFileDescriptors(server.Pid);
+        long errors = 0;
+        var failures = new ConcurrentQueue<string>();
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForAsync(0, 10_000, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = TestContext.Current.CancellationToken }, (i, _) =>
+        {
+            try
+            {
+                using var client = new TcpClientSession(server.Port);
+                string message = $"#{i}";
+                if (client.Exchange(message, "you send:" + message) != "you send:" + message)
+                {
+                    failures.Enqueue($"client {i}: wrong reply");
+                    Interlocked.Increment(ref errors);
+                }
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+            {
+                failures.Enqueue($"client {i}: {e.Message}");
+                Interlocked.Increment(ref errors);
+            }
+            return ValueTask.CompletedTask;
+        });
+        double seconds = clock.Elapsed.TotalSeconds;
+        Thread.Sleep(1000);
+        int zombies = ProcFs.ZombieChildren(server.Pid);
+        int children = ProcFs.ChildrenOf(server.Pid).Count;
+        int descriptors = ProcFs.OpenFileDescriptors(server.Pid);
+        Figures.Record("burst", "10 000 short connections, 64 at a time",
+            new Dictionary<string, object>
+            {
+                ["clients"] = 10_000, ["errors"] = errors, ["zombies_1s_after"] = zombies, ["children_1s_after"] = children,
+                ["descriptors_before"] = baseline, ["descriptors_after"] = descriptors, ["seconds"] = Math.Round(seconds, 1),
+            });
+        Assert.True(failures.IsEmpty, string.Join('\n', failures.Take(10)));
+        Assert.Equal(0, zombies);
+        Assert.Equal(0, children);
+        Assert.Equal(baseline, descriptors);
+        BadInputTests.AssertStillServes(server);
+    }
+
+    [Fact]
+    public void ForkFailingUnderAProcessLimitTellsClientsBusyAndRecovers()
+    {
+        // RLIMIT_NPROC does not bind root, so the server runs as nobody, with a limit its own threads already fill.
+        Assert.SkipUnless(ProcFs.IsRoot && File.Exists("/usr/bin/setpriv") && File.Exists("/usr/bin/prlimit"),
+            "needs root, setpriv and prlimit (util-linux) to run the server as nobody under a process limit");
+        using var server = ServerProcess.StartUnder(
+            ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"], Build.Jit, "--log", "json");
+        SetSoftLimit(server.Pid, "nproc", "1");
+
+        long cpuBefore = ProcFs.CpuTicks(server.Pid);
+        for (int i = 0; i < 20; i++)
+        {
+            using var client = new TcpClientSession(server.Port);
+            Assert.Equal("server busy, try again later\n", System.Text.Encoding.UTF8.GetString(client.ReceiveToEnd()));
+        }
+        Thread.Sleep(2000);
+        long cpuTicks = ProcFs.CpuTicks(server.Pid) - cpuBefore;
+        Assert.Contains(server.Errors, l => l.Contains("fork failed: EAGAIN"));
+        Assert.Empty(ProcFs.ChildrenOf(server.Pid));
+
+        SetSoftLimit(server.Pid, "nproc", null);
+        BadInputTests.AssertStillServes(server);
+        // Spinning for the 2 s of waiting would cost about 200 ticks; refusing 20 clients costs a few.
+        Assert.InRange(cpuTicks, 0, 60);
+        Figures.Record("fork-fails", "fork() fails with EAGAIN under RLIMIT_NPROC",
+            new Dictionary<string, object> { ["clients_refused_busy"] = 20, ["cpu_ticks_over_2s"] = cpuTicks, ["served_after_lift"] = 1 });
+    }
+
+    [Fact]
+    public void AcceptOutOfDescriptorsBacksOffWithoutSpinningAndRecovers()
+    {
+        Assert.SkipUnless(ProcFs.IsRoot && File.Exists("/usr/bin/prlimit"),
+            "needs root and prlimit (util-linux) to lower and raise a running server's descriptor limit");
+        using var server = ServerProcess.Start();
+        int open = ProcFs.OpenFileDescriptors(server.Pid);
+        // A new descriptor takes the lowest free number, which must be below the limit: make that number the limit.
+        var used = Directory.GetFiles($"/proc/{server.Pid}/fd").Select(f => int.Parse(Path.GetFileName(f))).ToHashSet();
+        int lowestFree = Enumerable.Range(0, used.Count + 1).First(fd => !used.Contains(fd));
+        SetSoftLimit(server.Pid, "nofile", lowestFree.ToString());
+
+        var waiting = Enumerable.Range(0, 5).Select(_ => new TcpClientSession(server.Port)).ToList();
+        try
+        {
+            server.WaitForLine(l => l.Contains("accept failed"), TimeSpan.FromSeconds(10));
+            long cpuBefore = ProcFs.CpuTicks(server.Pid);
+            Thread.Sleep(2000);
+            long cpuTicks = ProcFs.CpuTicks(server.Pid) - cpuBefore;
+            Assert.Empty(ProcFs.ChildrenOf(server.Pid));
+
+            SetSoftLimit(server.Pid, "nofile", null);
+            foreach (var client in waiting)
+            {
+                Assert.Equal("you send:waited", client.Exchange("waited", "you send:waited"));
+            }
+            server.WaitForLine(l => l.Contains("accept works again"), TimeSpan.FromSeconds(5));
+            Assert.Single(server.Errors, l => l.Contains("accept failed"));
+            Assert.InRange(cpuTicks, 0, 60);
+            Figures.Record("emfile", "accept() fails with EMFILE under RLIMIT_NOFILE",
+                new Dictionary<string, object> { ["descriptors_open"] = open, ["clients_waiting"] = waiting.Count, ["cpu_ticks_over_2s"] = cpuTicks, ["served_after_lift"] = waiting.Count });
+        }
+        finally
+        {
+            waiting.ForEach(c => c.Dispose());
+        }
+    }
+
+    /// <summary>
+    /// Sets a running process's soft limit with prlimit, or raises it back to the hard limit when
+    /// <paramref name="soft"/> is null. The hard limit is left alone: lowering it could not be undone here.
+    /// </summary>
+    private static void SetSoftLimit(int pid, string resource, string? soft)
+    {
+        // Without CAP_SYS_RESOURCE (not granted here even to root) prlimit(2) may only touch a process of the same
+        // uid, so prlimit runs as the server's user.
+        int uid = ProcFs.Uids(pid)[0];
+        string[] asOwner = uid == 0 ? [] : ["/usr/bin/setpriv", $"--reuid={uid}", $"--regid={uid}", "--clear-groups"];
+        string hard = RunPrlimit([.. asOwner, "/usr/bin/prlimit", "--pid", pid.ToString(), $"--{resource}", "--raw", "--noheadings", "--output", "HARD"]).Trim();
+        RunPrlimit([.. asOwner, "/usr/bin/prlimit", "--pid", pid.ToString(), $"--{resource}={soft ?? hard}:{hard}"]);
+    }
+
+    private static string RunPrlimit(string[] command)
+    {
+        var info = new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var prlimit = Process.Start(info)!;
+        string output = prlimit.StandardOutput.ReadToEnd();
+        string error = prlimit.StandardError.ReadToEnd();
+        prlimit.WaitForExit();
+        Assert.True(prlimit.ExitCode == 0, $"{string.Join(' ', command)}: {error}");
+        return output;
+    }
+}

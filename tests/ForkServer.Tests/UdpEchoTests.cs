@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Sockets;
+using ForkServer.Tests.Support;
+
+namespace ForkServer.Tests;
+
+/// <summary>forkserver udp: each datagram comes back whole to its sender, and forkclient echo --udp talks to it.</summary>
+[Trait("Category", "Linux")]
+public sealed class UdpEchoTests
+{
+    [Fact]
+    public void ThreeDatagramsComeBackAsThreeRepliesOfTheSameSizes()
+    {
+        using var server = ServerProcess.Start("udp", "--quiet");
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 10_000 };
+        socket.Connect(IPAddress.Loopback, server.Port);
+        byte[][] sent = [[(byte)'a'], [.. Enumerable.Repeat((byte)'b', 100)], [.. Enumerable.Repeat((byte)'c', 1400)]];
+        // All three go out before any reply is read: a byte stream would merge them, datagrams keep their edges.
+        foreach (var datagram in sent)
+        {
+            socket.Send(datagram);
+        }
+        var buffer = new byte[65535];
+        foreach (var datagram in sent)
+        {
+            int n = socket.Receive(buffer);
+            Assert.Equal(datagram, buffer[..n]);
+        }
+    }
+
+    [Fact]
+    public void ForkclientEchoUdpPrintsEachReply()
+    {
+        using var server = ServerProcess.Start("udp", "--quiet");
+        var run = ProgramRun.Client("hi\nthere\nq\n", "echo", "--udp", "--port", server.Port.ToString());
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal([ClientTests.EchoPrompt, "hi", ClientTests.EchoPrompt, "there", ClientTests.EchoPrompt], run.Output);
+    }
+
+    [Fact]
+    public void ForkclientEchoUdpToAClosedPortIsOneLine()
+    {
+        int port = ClosedPort.Udp();
+        var run = ProgramRun.Client("hi\n", "echo", "--udp", "--port", port.ToString());
+        Assert.Equal(1, run.ExitCode);
+        string error = Assert.Single(run.Errors, l => l.Length > 0);
+        Assert.Contains($"no UDP server at 127.0.0.1:{port}", error);
+    }
+
+    [Fact]
+    public void UdpPortInUseIsOneLineAndExitCode2()
+    {
+        using var first = ServerProcess.Start("udp", "--quiet");
+        var second = ProgramRun.Of(Binaries.Server, ["udp", "--port", first.Port.ToString()]);
+        Assert.Equal(2, second.ExitCode);
+        string error = Assert.Single(second.Errors, l => l.Length > 0);
+        Assert.Contains($"port {first.Port} is already in use", error);
+        Assert.Contains("ss -lunp", error);
+    }
+}
