@@ -47,4 +47,24 @@ public sealed class SpawnModelTests
         Assert.Equal(0, stopped.GetProperty("killed").GetInt32());
         clients.ForEach(c => c.Dispose());
     }
+
+    [Fact]
+    public void MaxChildrenHoldsFurtherClientsInTheBacklogUntilAChildExits()
+    {
+        using var server = ServerProcess.Start(Build.Aot, "--model", "spawn", "--max-children", "2", "--log", "json");
+        using var first = new TcpClientSession(server.Port);
+        using var second = new TcpClientSession(server.Port);
+        Assert.Equal("you send:1", first.Exchange("1", "you send:1"));
+        Assert.Equal("you send:2", second.Exchange("2", "you send:2"));
+        using var third = new TcpClientSession(server.Port);
+        third.Send("3");
+        server.WaitForLine(l => l.Contains("the limit (--max-children 2)"), TimeSpan.FromSeconds(10));
+        Assert.Equal(2, server.Events("spawned").Count);
+        Assert.Equal(2, ProcFs.ChildrenOf(server.Pid).Count);
+
+        first.Send("q");
+        Assert.True(first.ServerClosed());
+        Assert.Equal("you send:3", third.ReceiveText("you send:3".Length));
+        Assert.True(Wait.Until(() => server.Events("spawned").Count == 3, TimeSpan.FromSeconds(10)), "the third client's child");
+    }
 }
