@@ -98,9 +98,13 @@ Task("DockerTest").IsDependentOn("DockerImage").IsDependentOn("Build").Does(() =
     // --init: tini is the test run's PID 1, so processes the tests orphan are reaped. SYS_ADMIN and no seccomp
     // filter let the tests make their own PID namespaces with unshare, as they do on a host. Docker opens every
     // port to every user; ports below 1024 are privileged again, as on a host, for the tests that say so.
-    Run("docker", "run", "--rm", "--init", "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
-        "--sysctl", "net.ipv4.ip_unprivileged_port_start=1024", TestImage);
-    // The server as the first process of a container of that image, without --init, watched from this side.
+    int inContainer = StartProcess("docker", new ProcessSettings
+    {
+        Arguments = ProcessArgumentBuilder.FromStrings(new[] { "run", "--rm", "--init", "--cap-add", "SYS_ADMIN", "--security-opt",
+            "seccomp=unconfined", "--sysctl", "net.ipv4.ip_unprivileged_port_start=1024", TestImage }),
+    });
+    // The server as the first process of a container of that image, without --init, watched from this side; run
+    // whatever the first run gave, so that one report has both.
     DotNetTest(tests.FullPath, new DotNetTestSettings
     {
         Configuration = configuration,
@@ -108,6 +112,10 @@ Task("DockerTest").IsDependentOn("DockerImage").IsDependentOn("Build").Does(() =
         Filter = "Category=Docker",
         EnvironmentVariables = { ["FORKSERVER_DOCKER_IMAGE"] = TestImage },
     });
+    if (inContainer != 0)
+    {
+        throw new CakeException($"the Linux tests in the container failed (docker run exit code {inContainer})");
+    }
 });
 
 Task("Default").IsDependentOn("Test");
