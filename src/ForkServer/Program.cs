@@ -8,4 +8,5 @@ root.Subcommands.Add(UdpCommand.Create());
 root.Subcommands.Add(ChatCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(PsCommand.Create());
+root.Subcommands.Add(SpawnedChildCommand.Create());
 return root.Parse(args).Invoke();

@@ -4,14 +4,14 @@ using ForkServer.Tests.Support;
 
 namespace ForkServer.Tests;
 
-/// <summary>What every model (fork, iterative, thread, select) shows a client: the same protocols, byte for byte.</summary>
+/// <summary>What every model (fork, iterative, thread, select, spawn) shows a client: the same protocols, byte for byte.</summary>
 [Trait("Category", "Linux")]
 public sealed class ConcurrencyModelTests
 {
-    public static TheoryData<string> Models => ["fork", "iterative", "thread", "select"];
+    public static TheoryData<string> Models => ["fork", "iterative", "thread", "select", "spawn"];
 
     public static TheoryData<string, Build> NewModelsInBothBuilds =>
-        new() { { "iterative", Build.Jit }, { "thread", Build.Jit }, { "select", Build.Jit }, { "iterative", Build.Aot }, { "thread", Build.Aot }, { "select", Build.Aot } };
+        new() { { "iterative", Build.Jit }, { "thread", Build.Jit }, { "select", Build.Jit }, { "iterative", Build.Aot }, { "thread", Build.Aot }, { "select", Build.Aot }, { "spawn", Build.Aot } };
 
     [Theory]
     [MemberData(nameof(Models))]
@@ -133,7 +133,7 @@ public sealed class ConcurrencyModelTests
     public void NetcatTalksToEveryEchoServer()
     {
         Assert.SkipUnless(File.Exists("/usr/bin/nc"), "nc (netcat-openbsd) is not installed");
-        foreach (var (model, prefix) in new[] { ("fork", "you send:"), ("iterative", "You Send:"), ("thread", ""), ("select", "") })
+        foreach (var (model, prefix) in new[] { ("fork", "you send:"), ("iterative", "You Send:"), ("thread", ""), ("select", ""), ("spawn", "you send:") })
         {
             using var server = ServerProcess.Start("--model", model, "--prefix", prefix, "--quiet");
             // -N: shut down the sending side at the end of input; the server then closes and nc exits.

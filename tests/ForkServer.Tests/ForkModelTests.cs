@@ -3,24 +3,31 @@ using ForkServer.Tests.Support;
 
 namespace ForkServer.Tests;
 
-/// <summary>The fork-per-connection echo server, run as a real process, in both builds.</summary>
+/// <summary>
+/// The fork-per-connection echo server, run as a real process, in both builds; and the same cases under the
+/// process-spawn model (<c>--model spawn</c>), whose clients must see exactly what fork's see.
+/// </summary>
 [Trait("Category", "Linux")]
 public sealed class ForkModelTests
 {
-    public static TheoryData<Build> Builds => [Build.Jit, Build.Aot];
+    /// <summary>
+    /// Fork in both builds; spawn in the NativeAOT build, whose children start in milliseconds (a JIT child takes a
+    /// few hundred, too slow for the loops of hundreds of clients below).
+    /// </summary>
+    public static TheoryData<Build, string> Models => new() { { Build.Jit, "fork" }, { Build.Aot, "fork" }, { Build.Aot, "spawn" } };
 
     [Theory]
-    [MemberData(nameof(Builds))]
-    public void ClientsOneAfterAnotherEachGetTheirOwnChildOfTheServer(Build build)
+    [MemberData(nameof(Models))]
+    public void ClientsOneAfterAnotherEachGetTheirOwnChildOfTheServer(Build build, string model)
     {
-        using var server = ServerProcess.Start(build, "--log", "json");
+        using var server = ServerProcess.Start(build, "--model", model, "--log", "json");
         var pids = new HashSet<int>();
         for (int i = 0; i < 200; i++)
         {
             using var client = new TcpClientSession(server.Port);
             Assert.Equal($"you send:hello {i}", client.Exchange($"hello {i}", $"you send:hello {i}"));
             // While the session is open, the child that serves it is alive and is the server's child.
-            int child = ChildServing(server, client);
+            int child = ChildServing(server, client, model);
             Assert.Equal(server.Pid, ProcFs.Read(child)?.PPid);
             Assert.True(pids.Add(child), $"child {child} served two clients");
             client.Send("q");
@@ -30,10 +37,10 @@ public sealed class ForkModelTests
     }
 
     [Theory]
-    [MemberData(nameof(Builds))]
-    public async Task FiveHundredClients32AtATimeGetByteExactReplies(Build build)
+    [MemberData(nameof(Models))]
+    public async Task FiveHundredClients32AtATimeGetByteExactReplies(Build build, string model)
     {
-        using var server = ServerProcess.Start(build, "--log", "json");
+        using var server = ServerProcess.Start(build, "--model", model, "--log", "json");
         var failures = new ConcurrentBag<string>();
         await Parallel.ForAsync(0, 500, new ParallelOptions { MaxDegreeOfParallelism = 32 }, (i, _) =>
         {
@@ -52,19 +59,21 @@ public sealed class ForkModelTests
             return ValueTask.CompletedTask;
         });
         Assert.Empty(failures);
-        Assert.True(Wait.Until(() => server.Events("forked").Count == 500, TimeSpan.FromSeconds(10)));
-        var forked = server.Events("forked");
+        Assert.True(Wait.Until(() => server.Events(StartedEvent(model)).Count == 500, TimeSpan.FromSeconds(10)));
+        var forked = server.Events(StartedEvent(model));
         Assert.Equal(500, forked.Select(e => e.GetProperty("child").GetInt32()).Distinct().Count());
         Assert.All(forked, e => Assert.Equal(server.Pid, e.GetProperty("pid").GetInt32()));
     }
 
     [Theory]
-    [MemberData(nameof(Builds))]
-    public void OpenDescriptorsAreTheSameBeforeAndAfter1000Connections(Build build)
+    [InlineData(Build.Jit, "fork", 1000)]
+    [InlineData(Build.Aot, "fork", 1000)]
+    [InlineData(Build.Aot, "spawn", 500)]
+    public void OpenDescriptorsAreTheSameBeforeAndAfterManyConnections(Build build, string model, int connections)
     {
-        using var server = ServerProcess.Start(build, "--quiet");
+        using var server = ServerProcess.Start(build, "--model", model, "--quiet");
         int before = ProcFs.OpenFileDescriptors(server.Pid);
-        for (int i = 0; i < 1000; i++)
+        for (int i = 0; i < connections; i++)
         {
             using var client = new TcpClientSession(server.Port);
             Assert.Equal("you send:x", client.Exchange("x", "you send:x"));
@@ -77,14 +86,15 @@ public sealed class ForkModelTests
     }
 
     [Theory]
-    [MemberData(nameof(Builds))]
-    public void AChildKilledMidSessionIsLoggedReapedAndTheServerGoesOn(Build build)
+    [MemberData(nameof(Models))]
+    [InlineData(Build.Jit, "spawn")]
+    public void AChildKilledMidSessionIsLoggedReapedAndTheServerGoesOn(Build build, string model)
     {
-        using var server = ServerProcess.Start(build, "--log", "json");
+        using var server = ServerProcess.Start(build, "--model", model, "--log", "json");
         using (var victim = new TcpClientSession(server.Port))
         {
             Assert.Equal("you send:hi", victim.Exchange("hi", "you send:hi"));
-            int child = ChildServing(server, victim);
+            int child = ChildServing(server, victim, model);
             ProcFs.Kill(child, ProcFs.SIGKILL);
             server.WaitForLine(l => l.Contains($"child {child} killed by SIGKILL") && l.Contains("reaped"), TimeSpan.FromSeconds(5));
             Assert.True(Wait.Until(() => ProcFs.Read(child) is null, TimeSpan.FromSeconds(5)), $"child {child} was not reaped");
@@ -93,10 +103,12 @@ public sealed class ForkModelTests
         Assert.Equal("you send:still there?", next.Exchange("still there?", "you send:still there?"));
     }
 
-    [Fact]
-    public void TextLogShowsListeningAcceptForkAndReap()
+    [Theory]
+    [InlineData("fork")]
+    [InlineData("spawn")]
+    public void TextLogShowsListeningAcceptForkAndReap(string model)
     {
-        using var server = ServerProcess.Start();
+        using var server = ServerProcess.Start("--model", model);
         string peer;
         using (var client = new TcpClientSession(server.Port))
         {
@@ -105,18 +117,21 @@ public sealed class ForkModelTests
             client.Send("q");
             client.ServerClosed();
         }
-        string forked = server.WaitForLine(l => l.Contains($"forked child") && l.Contains(peer), TimeSpan.FromSeconds(5));
-        int child = int.Parse(forked.Split("forked child ")[1].Split(' ')[0]);
+        string forked = server.WaitForLine(l => l.Contains($"{StartedEvent(model)} child") && l.Contains(peer), TimeSpan.FromSeconds(5));
+        int child = int.Parse(forked.Split($"{StartedEvent(model)} child ")[1].Split(' ')[0]);
         server.WaitForLine(l => l.Contains($"child {child} exited with status 0") && l.Contains("reaped"), TimeSpan.FromSeconds(5));
         Assert.Contains(server.Output, l => l.Contains($"[{server.Pid}] accepted {peer}"));
         Assert.Contains(server.Output, l => l.Contains($"ps -o pid,ppid,stat,cmd --ppid {server.Pid}"));
     }
 
-    /// <summary>The pid of the child the server forked for this client, from the server's "forked" event.</summary>
-    private static int ChildServing(ServerProcess server, TcpClientSession client)
+    /// <summary>The pid of the child the server made for this client, from the server's "forked" or "spawned" event.</summary>
+    private static int ChildServing(ServerProcess server, TcpClientSession client, string model)
     {
         string peer = client.LocalAddress;
-        server.WaitForLine(l => l.Contains("\"forked\"") && l.Contains($"\"{peer}\""), TimeSpan.FromSeconds(5));
-        return server.Events("forked").Single(e => e.GetProperty("peer").GetString() == peer).GetProperty("child").GetInt32();
+        server.WaitForLine(l => l.Contains($"\"{StartedEvent(model)}\"") && l.Contains($"\"{peer}\""), TimeSpan.FromSeconds(5));
+        return server.Events(StartedEvent(model)).Single(e => e.GetProperty("peer").GetString() == peer).GetProperty("child").GetInt32();
     }
+
+    /// <summary>The event, and the word in the text log, for a new child: each model names how it made it.</summary>
+    private static string StartedEvent(string model) => model == "spawn" ? "spawned" : "forked";
 }

@@ -12,7 +12,7 @@ public static class ServeCommand
     public static Command Configure(Command command)
     {
         var defaults = new ServeOptions();
-        var model = Choice("--model", "How clients are served: fork (a child process each), prefork (N workers forked at start), iterative (one at a time), thread (a thread each), select (one thread polls them all)", defaults.Model);
+        var model = Choice("--model", "How clients are served: fork (a child process each), prefork (N workers forked at start), iterative (one at a time), thread (a thread each), select (one thread polls them all), spawn (a new process started each: the fallback where fork(2) does not exist)", defaults.Model);
         var protocol = Choice("--protocol", "What the server says: echo replies with prefix + data; greet sends a greeting and closes", defaults.Protocol);
         var reap = Choice("--reap", "When finished children are reaped: on SIGCHLD (signal), before each fork (accept), never (none), or by the kernel (ignore)", defaults.Reap);
         var host = new Option<string>("--host") { Description = "Address to listen on (loopback by default; 0.0.0.0 or :: for every interface)", DefaultValueFactory = _ => defaults.Host };

@@ -17,4 +17,7 @@ public enum ConcurrencyModel
 
     /// <summary>N worker processes forked at start, each accepting and serving one client after another.</summary>
     Prefork,
+
+    /// <summary>A new process per client, started with System.Diagnostics.Process: where fork(2) does not exist (Windows).</summary>
+    Spawn,
 }

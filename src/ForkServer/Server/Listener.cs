@@ -44,6 +44,19 @@ public static class Listener
         }
     }
 
+    /// <summary>accept(2) once poll said the listening socket is readable; null if that client gave up before we took it.</summary>
+    public static Socket? AcceptReady(Socket listener)
+    {
+        try
+        {
+            return listener.Accept();
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.ConnectionAborted)
+        {
+            return null;
+        }
+    }
+
     public static IPAddress Resolve(string host)
     {
         if (IPAddress.TryParse(host, out var address))

@@ -15,7 +15,12 @@ public static class Server
             InitDuty.Take(options, log);
             if (options.Model is ConcurrencyModel.Fork or ConcurrencyModel.Prefork && !(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()))
             {
-                throw new StartupException($"--model {Names.Of(options.Model)} needs fork(2), which this operating system does not have; run it on Linux");
+                if (options.Model == ConcurrencyModel.Prefork)
+                {
+                    throw new StartupException("--model prefork needs fork(2), which this operating system does not have; use --model spawn or thread");
+                }
+                log.Always("fork-unavailable", "this system has no fork(2): serving each client in a spawned process instead (--model spawn)");
+                options = options with { Model = ConcurrencyModel.Spawn };
             }
             var address = Listener.Resolve(options.Host);
             Privileges.RefuseRootOnPublicAddress(address, options.User, options.AllowRoot);
@@ -28,6 +33,7 @@ public static class Server
                 ConcurrencyModel.Iterative => new IterativeModel(listener, sessions, log).Run(),
                 ConcurrencyModel.Thread => new ThreadModel(options, listener, sessions, log).Run(),
                 ConcurrencyModel.Select => new SelectModel(listener, sessions, log).Run(),
+                ConcurrencyModel.Spawn => new SpawnModel(options, listener, log).Run(),
                 _ => new ForkModel(options, listener, sessions, log).Run(),
             };
         }

@@ -1,0 +1,1 @@
+[assembly: ForkServer.Tests.Support.LinuxOnly]
