@@ -73,19 +73,18 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
 
     private void AcceptAndFork()
     {
-        Socket client;
+        Socket? client;
         try
         {
-            client = listener.Accept();
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.ConnectionAborted)
-        {
-            // The client that made the socket readable gave up before we took it.
-            return;
+            client = Listener.AcceptReady(listener);
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
         {
             _gate.OutOfResources(e);
+            return;
+        }
+        if (client is null)
+        {
             return;
         }
         _gate.Accepted();

@@ -114,12 +114,7 @@ public sealed class SelectModel(Socket listener, SessionFactory sessions, EventL
 
     private void Accept()
     {
-        Socket socket;
-        try
-        {
-            socket = listener.Accept();
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.ConnectionAborted)
+        if (Listener.AcceptReady(listener) is not { } socket)
         {
             return;
         }
