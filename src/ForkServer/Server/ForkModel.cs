@@ -31,6 +31,8 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
     {
         Warmup.Run(sessions, listener.AddressFamily);
         _supervisor = new Supervisor(options.Reap, log);
+        // Only children ever call ServeInChild: compiled here, once, it is not compiled again in every child.
+        ChildCode.Prepare((Func<Socket, string, int>)ServeInChild);
         string address = Listener.Format(listener.LocalEndPoint);
         log.Always("listening",
             $"listening on {address} (model fork, reap {Names.Of(options.Reap)}); watch the children with: ps -o pid,ppid,stat,cmd --ppid {Posix.GetPid()}",
