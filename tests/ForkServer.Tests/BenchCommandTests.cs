@@ -68,7 +68,7 @@ public sealed class BenchCommandTests
         Assert.Equal(10, result.GetProperty("error_kinds").GetProperty("connect: ConnectionRefused").GetInt32());
     }
 
-    private static (int ExitCode, JsonElement Result) Bench(int port, params string[] args)
+    internal static (int ExitCode, JsonElement Result) Bench(int port, params string[] args)
     {
         using var bench = ServerProcess.Launch(Binaries.Client, ["bench", "--port", port.ToString(), "--json", .. args]);
         int exitCode = bench.WaitForExit(TimeSpan.FromSeconds(300));
