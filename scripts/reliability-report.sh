@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 figures=artifacts/reliability
 if [ "${1:-}" != "--no-run" ]; then
   rm -rf "$figures"
-  dotnet test tests/ForkServer.Tests --filter "Category=Reliability" --logger "console;verbosity=minimal"
+  # The burst test is quarantined (a known bug, below) and runs only when asked.
+  FORKSERVER_QUARANTINED=1 dotnet test tests/ForkServer.Tests --filter "Category=Reliability" --logger "console;verbosity=minimal"
 fi
 python3 - "$figures" docs/reliability.md <<'PY'
 import json, pathlib, sys, datetime, platform, subprocess
@@ -35,10 +36,11 @@ if missing:
     lines += ["", "Not measured in this run (skipped: they need root and util-linux): " + ", ".join(missing) + "."]
 lines += [
     "",
-    "Known bug, under investigation: when the kernel's pid counter wraps around (pid_max, 32768 here) during the",
-    "10 000-connection burst, a few forked children (4 of 10 000 seen) stay alive without answering their client.",
-    "It is reproduced by writing a value near pid_max to /proc/sys/kernel/ns_last_pid before the test; until it is",
-    "fixed the burst test skips itself, with that reason, when fewer than 12 000 pids are left before the wrap.",
+    "Known bug, under investigation: in 4 of the last 6 runs of the 10 000-connection burst, a few forked children",
+    "(4 of 10 000) stayed alive without answering their client. It showed up whenever the kernel's pid counter",
+    "wrapped during the burst (forced by writing a value near pid_max to /proc/sys/kernel/ns_last_pid) and once",
+    "without a forced wrap. The burst figures above are from a run where it passed. Until the bug is fixed the test",
+    "is quarantined: the ordinary test run skips it with that reason; this script runs it (FORKSERVER_QUARANTINED=1).",
     "",
     "CPU ticks are 1/100 s of user plus system time of the server over 2 s while it was blocked; a spinning loop",
     "would show about 200.",
