@@ -83,6 +83,10 @@ public static partial class ProcFs
 
     public static int OpenFileDescriptors(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
 
+    /// <summary>How many of the process's descriptors are sockets (their /proc/PID/fd link reads socket:[inode]).</summary>
+    public static int OpenSockets(int pid) =>
+        Directory.GetFiles($"/proc/{pid}/fd").Count(fd => new FileInfo(fd).LinkTarget?.StartsWith("socket:") == true);
+
     public static int Threads(int pid) =>
         int.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("Threads:"))["Threads:".Length..].Trim());
 
