@@ -27,6 +27,4 @@ COPY . .
 RUN dotnet build tests/ForkServer.Tests -c Release \
  && dotnet publish src/ForkServer -c Release -r linux-x64 -p:PublishAot=true -o artifacts/aot/linux-x64 --nologo -v quiet
 
-# IgnoreNeverShowsAZombie passes on the host and alone in a container, but saw one zombie in every full container run
-# so far, cause not found yet: it is left out here until it is understood (see the closing note of issue 6).
-ENTRYPOINT ["dotnet", "test", "tests/ForkServer.Tests", "-c", "Release", "--no-build", "--filter", "Category=Linux&FullyQualifiedName!~IgnoreNeverShowsAZombie"]
+ENTRYPOINT ["dotnet", "test", "tests/ForkServer.Tests", "-c", "Release", "--no-build", "--filter", "Category=Linux"]

@@ -12,6 +12,6 @@ public enum ReapPolicy
     /// <summary>Never reap: every finished child stays a zombie until the server exits.</summary>
     None,
 
-    /// <summary>SIGCHLD set to SIG_IGN: the kernel reaps, so no zombie ever appears (and no exit status is seen).</summary>
+    /// <summary>SIGCHLD set to SIG_IGN: the kernel reaps each child as it exits, so no zombie stays (and no exit status is seen).</summary>
     Ignore,
 }
