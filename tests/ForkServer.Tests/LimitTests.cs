@@ -147,7 +147,7 @@ public sealed class LimitTests
         var waiting = Enumerable.Range(0, 5).Select(_ => new TcpClientSession(server.Port)).ToList();
         try
         {
-            server.WaitForLine(l => l.Contains("accept failed"), TimeSpan.FromSeconds(10));
+            server.WaitForLine(l => l.Contains("accept4 failed: EMFILE"), TimeSpan.FromSeconds(10));
             long cpuBefore = ProcFs.CpuTicks(server.Pid);
             Thread.Sleep(2000);
             long cpuTicks = ProcFs.CpuTicks(server.Pid) - cpuBefore;
@@ -159,7 +159,7 @@ public sealed class LimitTests
                 Assert.Equal("you send:waited", client.Exchange("waited", "you send:waited"));
             }
             server.WaitForLine(l => l.Contains("accept works again"), TimeSpan.FromSeconds(5));
-            Assert.Single(server.Errors, l => l.Contains("accept failed"));
+            Assert.Single(server.Errors, l => l.Contains("accept4 failed: EMFILE"));
             Assert.InRange(cpuTicks, 0, 60);
             Figures.Record("emfile", "accept() fails with EMFILE under RLIMIT_NOFILE",
                 new Dictionary<string, object> { ["descriptors_open"] = open, ["clients_waiting"] = waiting.Count, ["cpu_ticks_over_2s"] = cpuTicks, ["served_after_lift"] = waiting.Count });

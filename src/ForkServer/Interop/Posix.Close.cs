@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Tmds.Linux;
 
 namespace ForkServer.Interop;
@@ -11,10 +12,10 @@ public static partial class Posix
         {
             return;
         }
-        var error = PosixException.FromLastError("close");
-        if (error.Errno != LibC.EINTR)
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno != LibC.EINTR)
         {
-            throw error;
+            throw new PosixException("close", errno);
         }
     }
 }

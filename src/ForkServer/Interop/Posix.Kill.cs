@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Tmds.Linux;
 
 namespace ForkServer.Interop;
@@ -11,11 +12,11 @@ public static partial class Posix
         {
             return true;
         }
-        var error = PosixException.FromLastError("kill");
-        if (error.Errno == LibC.ESRCH)
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno == LibC.ESRCH)
         {
             return false;
         }
-        throw error;
+        throw new PosixException("kill", errno);
     }
 }

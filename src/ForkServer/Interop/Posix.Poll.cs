@@ -24,10 +24,10 @@ public static partial class Posix
         }
         if (ready < 0)
         {
-            var error = PosixException.FromLastError("poll");
-            if (error.Errno != LibC.EINTR)
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != LibC.EINTR)
             {
-                throw error;
+                throw new PosixException("poll", errno);
             }
             ready = 0;
         }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Tmds.Linux;
 
 namespace ForkServer.Interop;
@@ -21,16 +22,16 @@ public static partial class Posix
             {
                 return (int)n;
             }
-            var error = PosixException.FromLastError("read");
-            if (error.Errno == LibC.EINTR)
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == LibC.EINTR)
             {
                 continue;
             }
-            if (error.Errno == LibC.EAGAIN)
+            if (errno == LibC.EAGAIN)
             {
                 return -1;
             }
-            throw error;
+            throw new PosixException("read", errno);
         }
     }
 }

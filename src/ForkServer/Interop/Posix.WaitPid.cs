@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Mono.Unix.Native;
 using Tmds.Linux;
 
@@ -27,16 +28,16 @@ public static partial class Posix
             {
                 return result;
             }
-            var error = PosixException.FromLastError("waitpid");
-            if (error.Errno == LibC.EINTR)
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == LibC.EINTR)
             {
                 continue;
             }
-            if (error.Errno == LibC.ECHILD)
+            if (errno == LibC.ECHILD)
             {
                 return NoChildren;
             }
-            throw error;
+            throw new PosixException("waitpid", errno);
         }
     }
 }

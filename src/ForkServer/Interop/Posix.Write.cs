@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Tmds.Linux;
 
 namespace ForkServer.Interop;
@@ -22,16 +23,16 @@ public static partial class Posix
                 buffer = buffer[(int)n..];
                 continue;
             }
-            var error = PosixException.FromLastError("write");
-            if (error.Errno == LibC.EINTR)
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == LibC.EINTR)
             {
                 continue;
             }
-            if (error.Errno == LibC.EAGAIN)
+            if (errno == LibC.EAGAIN)
             {
                 return false;
             }
-            throw error;
+            throw new PosixException("write", errno);
         }
         return true;
     }

@@ -11,31 +11,29 @@ namespace ForkServer.Protocols;
 public static class BlockingSessionRunner
 {
     public static SessionEnd Run(Socket client, SessionFactory sessions) =>
-        Run(client, sessions, sessions.Create(), new byte[sessions.MaxMessage]);
+        Run(new SocketConnection(client), sessions, sessions.Create(), new byte[sessions.MaxMessage]);
 
     /// <summary>
     /// Runs a session made beforehand, reading into <paramref name="buffer"/> (one recv(2) takes at most its length):
-    /// a forked child uses the ones its parent made, so that it allocates nothing.
+    /// a forked child uses the ones its parent made, so that it allocates nothing. Generic over the connection so
+    /// that a struct connection is called directly, neither boxed nor dispatched through an interface.
     /// </summary>
-    public static SessionEnd Run(Socket client, SessionFactory sessions, ISession session, byte[] buffer)
+    public static SessionEnd Run<TConnection>(TConnection client, SessionFactory sessions, ISession session, byte[] buffer)
+        where TConnection : IConnection
     {
-        client.ReceiveTimeout = (int)Math.Min(int.MaxValue, sessions.IdleTimeout.TotalMilliseconds);
+        client.SetIdleTimeout(sessions.IdleTimeout);
         var reply = session.Open();
-        Send(client, reply.Bytes.Span);
+        client.Send(reply.Bytes.Span);
         if (reply.Close)
         {
             return SessionEnd.ServerClosed;
         }
         while (true)
         {
-            int received;
-            try
+            int received = client.Receive(buffer);
+            if (received < 0)
             {
-                received = client.Receive(buffer);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
-            {
-                Send(client, sessions.IdleNotice());
+                client.Send(sessions.IdleNotice);
                 return SessionEnd.IdleTimeout;
             }
             if (received == 0)
@@ -43,19 +41,11 @@ public static class BlockingSessionRunner
                 return SessionEnd.ClientClosed;
             }
             reply = session.Receive(buffer.AsSpan(0, received));
-            Send(client, reply.Bytes.Span);
+            client.Send(reply.Bytes.Span);
             if (reply.Close)
             {
                 return SessionEnd.ServerClosed;
             }
-        }
-    }
-
-    private static void Send(Socket client, ReadOnlySpan<byte> bytes)
-    {
-        while (!bytes.IsEmpty)
-        {
-            bytes = bytes[client.Send(bytes)..];
         }
     }
 }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Net.Sockets;
+using ForkServer.Interop;
 using ForkServer.Logging;
 
 namespace ForkServer.Server;
@@ -48,11 +48,11 @@ public sealed class AcceptGate(int maxChildren, EventLog log)
     }
 
     /// <summary>accept(2) failed for want of descriptors or memory: hold back briefly instead of retrying at once.</summary>
-    public void OutOfResources(SocketException error)
+    public void OutOfResources(PosixException error)
     {
         _pausedUntil = Stopwatch.GetTimestamp() + (long)(Backoff.TotalSeconds * Stopwatch.Frequency);
         Hold(HoldReason.Descriptors,
-            $"accept failed: {error.Message} ({error.SocketErrorCode}); retrying every {Backoff.TotalMilliseconds:0} ms, clients wait in the backlog");
+            $"{error.Message}; retrying every {Backoff.TotalMilliseconds:0} ms, clients wait in the backlog");
     }
 
     public void Accepted()

@@ -3,7 +3,7 @@ using ForkServer.Interop;
 
 namespace ForkServer.Server;
 
-/// <summary>The children a server made and has not reaped yet, by pid, with the client each one serves.</summary>
+/// <summary>The children a server made and has not reaped yet, by pid, with what each one is for.</summary>
 public sealed class ChildTable
 {
     private readonly Dictionary<int, Child> _children = [];
@@ -14,7 +14,7 @@ public sealed class ChildTable
 
     public bool Contains(int pid) => _children.ContainsKey(pid);
 
-    public void Add(int pid, string peer) => _children[pid] = new Child(pid, peer, Stopwatch.GetTimestamp());
+    public void Add(int pid, ChildLabel label) => _children[pid] = new Child(pid, label, Stopwatch.GetTimestamp());
 
     /// <summary>Forgets a reaped child; null when the pid was never ours (an orphan adopted as PID 1 or subreaper).</summary>
     public Child? Remove(int pid) => _children.Remove(pid, out var child) ? child : null;
@@ -35,7 +35,7 @@ public sealed class ChildTable
         return delivered;
     }
 
-    public readonly record struct Child(int Pid, string Peer, long StartedTimestamp)
+    public readonly record struct Child(int Pid, ChildLabel Label, long StartedTimestamp)
     {
         public TimeSpan Age => Stopwatch.GetElapsedTime(StartedTimestamp);
     }

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using ForkServer.Interop;
 using ForkServer.Logging;
 using ForkServer.Protocols;
+using Tmds.Linux;
 
 namespace ForkServer.Server;
 
@@ -27,12 +28,24 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
     private readonly ISession _childSession = sessions.Create();
     private readonly byte[] _childBuffer = new byte[sessions.MaxMessage];
 
+    // The client being forked for, and the child's body made once. The parent allocates nothing per client either:
+    // every page it writes after a fork is copied, and every page its heap grows by is one more page table entry the
+    // next fork copies and the next child's exit tears down.
+    private int _clientFd = -1;
+    private PeerAddress _clientPeer;
+    private Func<int>? _childBody;
+
     public int Run()
     {
-        Warmup.Run(sessions, listener.AddressFamily);
+        // poll says when to accept; a client that gives up in between must not leave the loop blocked in accept.
+        listener.Blocking = false;
+        Warmup.Run(listener.AddressFamily, warmed => Serve((int)warmed.Handle, default));
         _supervisor = new Supervisor(options.Reap, log);
         // Only children ever call ServeInChild: compiled here, once, it is not compiled again in every child.
-        ChildCode.Prepare((Func<Socket, string, int>)ServeInChild);
+        _childBody = ServeInChild;
+        ChildCode.Prepare(_childBody);
+        // Start forking from a compacted heap: it stays that size, since the loop allocates nothing per client.
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         string address = Listener.Format(listener.LocalEndPoint);
         log.Always("listening",
             $"listening on {address} (model fork, reap {Names.Of(options.Reap)}); watch the children with: ps -o pid,ppid,stat,cmd --ppid {Posix.GetPid()}",
@@ -75,60 +88,60 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
 
     private void AcceptAndFork()
     {
-        Socket? client;
+        int client;
+        PeerAddress peer;
         try
         {
-            client = Listener.AcceptReady(listener);
+            client = Posix.Accept(_listenFd, out peer);
         }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+        catch (PosixException e) when (e.Errno == LibC.EMFILE || e.Errno == LibC.ENFILE || e.Errno == LibC.ENOBUFS || e.Errno == LibC.ENOMEM)
         {
             _gate.OutOfResources(e);
             return;
         }
-        if (client is null)
+        if (client < 0)
         {
             return;
         }
         _gate.Accepted();
-        client.Blocking = true;
-        string peer = Listener.Format(client.RemoteEndPoint);
-        log.Info("accepted", $"accepted {peer}", new LogField("peer", peer));
+        if (!log.Quiet)
+        {
+            log.Info("accepted", $"accepted {ChildLabel.Serving(peer)}", new LogField("peer", ChildLabel.Serving(peer).ToString()));
+        }
         if (options.Reap == ReapPolicy.Accept)
         {
             _supervisor.ReapFinished();
         }
         int pid;
+        _clientFd = client;
+        _clientPeer = peer;
         try
         {
-            pid = _supervisor.Fork(peer, () => ServeInChild(client, peer));
+            pid = _supervisor.Fork(ChildLabel.Serving(peer), _childBody!);
         }
         catch (PosixException e)
         {
             RefuseBusy(client, peer, e);
             return;
         }
-        client.Dispose();
+        Posix.Close(client);
         _served++;
-        int running = _supervisor.Children.Count;
-        log.Info("forked", $"forked child {pid} for {peer} ({running} children running)",
-            new LogField("child", pid), new LogField("peer", peer), new LogField("running", running));
+        if (!log.Quiet)
+        {
+            int running = _supervisor.Children.Count;
+            string label = ChildLabel.Serving(peer).ToString();
+            log.Info("forked", $"forked child {pid} for {label} ({running} children running)",
+                new LogField("child", pid), new LogField("peer", label), new LogField("running", running));
+        }
     }
 
     /// <summary>The child's whole life, run between fork and _exit; returns the exit status.</summary>
-    private int ServeInChild(Socket client, string peer)
+    private int ServeInChild()
     {
         // Only the parent accepts; the child's copy of the listening socket would only keep the port open.
         listener.Dispose();
-        try
-        {
-            BlockingSessionRunner.Run(client, sessions, _childSession, _childBuffer);
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.TimedOut)
-        {
-            log.Info("client-vanished", $"child {Posix.GetPid()}: {peer} went away mid-session ({e.SocketErrorCode})",
-                new LogField("peer", peer), new LogField("error", e.SocketErrorCode.ToString()));
-        }
-        client.Dispose();
+        Serve(_clientFd, _clientPeer);
+        Posix.Close(_clientFd);
         if (options.LeaveOrphan is { } stay)
         {
             Orphan.Leave(stay, log);
@@ -136,18 +149,34 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
         return ExitCodes.Ok;
     }
 
-    private void RefuseBusy(Socket client, string peer, PosixException error)
+    /// <summary>One client's session on the bare descriptor; also the parent's warm-up, so that it compiles this path.</summary>
+    private void Serve(int client, PeerAddress peer)
     {
-        log.Error("fork-failed", $"{error.Message}; told {peer} the server is busy and closed it",
-            new LogField("peer", peer), new LogField("error", error.Message));
         try
         {
-            client.Send("server busy, try again later\n"u8);
+            BlockingSessionRunner.Run(new DescriptorConnection(client), sessions, _childSession, _childBuffer);
         }
-        catch (SocketException)
+        catch (PosixException e) when (e.Errno == LibC.ECONNRESET || e.Errno == LibC.EPIPE || e.Errno == LibC.ETIMEDOUT)
+        {
+            string name = Posix.ErrnoName(e.Errno);
+            log.Info("client-vanished", $"child {Posix.GetPid()}: {ChildLabel.Serving(peer)} went away mid-session ({name})",
+                new LogField("peer", ChildLabel.Serving(peer).ToString()), new LogField("error", name));
+        }
+    }
+
+    private void RefuseBusy(int client, PeerAddress peer, PosixException error)
+    {
+        string label = ChildLabel.Serving(peer).ToString();
+        log.Error("fork-failed", $"{error.Message}; told {label} the server is busy and closed it",
+            new LogField("peer", label), new LogField("error", error.Message));
+        try
+        {
+            Posix.Write(client, "server busy, try again later\n"u8);
+        }
+        catch (PosixException)
         {
             // The client is gone already; there is nobody left to tell.
         }
-        client.Dispose();
+        Posix.Close(client);
     }
 }

@@ -21,7 +21,7 @@ public sealed class PreforkModel(ServeOptions options, Socket listener, SessionF
 
     public int Run()
     {
-        Warmup.Run(sessions, listener.AddressFamily);
+        Warmup.Run(listener.AddressFamily, warmed => BlockingSessionRunner.Run(warmed, sessions));
         // No SIGCHLD watching: the loop reaps on its one-second sweep. A worker dies rarely, and this way the
         // signal-watcher thread sleeps in its system call whenever a worker is forked (a thread running managed code
         // at the moment of fork leaves the child's allocator or GC waiting for it forever).

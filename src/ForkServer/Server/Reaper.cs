@@ -98,9 +98,15 @@ public sealed class Reaper(ChildTable children, EventLog log)
                 new LogField("child", pid), new LogField("status", status.ToString()), new LogField("orphan", true));
             return;
         }
+        if (log.Quiet)
+        {
+            // Building the line would allocate, once per child, in a parent that otherwise allocates nothing per client.
+            return;
+        }
+        string peer = child.Label.ToString();
         log.Info("reaped",
             $"child {pid} {status} after {child.Age.TotalMilliseconds:0} ms; reaped ({zombiesLeft} zombies left, {children.Count} children running)",
-            new LogField("child", pid), new LogField("peer", child.Peer), new LogField("status", status.ToString()),
+            new LogField("child", pid), new LogField("peer", peer), new LogField("status", status.ToString()),
             new LogField("exit_code", status.Exited ? status.ExitCode : null), new LogField("signal", status.Signaled ? status.TermSignalName : null),
             new LogField("zombies_left", zombiesLeft), new LogField("running", children.Count));
     }

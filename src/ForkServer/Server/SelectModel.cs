@@ -171,7 +171,7 @@ public sealed class SelectModel(Socket listener, SessionFactory sessions, EventL
     {
         foreach (var client in _clients.Where(c => Stopwatch.GetElapsedTime(c.LastHeard) >= sessions.IdleTimeout).ToList())
         {
-            Send(client, new Reply(sessions.IdleNotice(), Close: true));
+            Send(client, new Reply(sessions.IdleNotice, Close: true));
             Drop(client, $"session over (idle for {sessions.IdleTimeout.TotalSeconds:0.###} s)");
         }
     }

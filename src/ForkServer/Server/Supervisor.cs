@@ -80,9 +80,9 @@ public sealed class Supervisor
     /// fork(2). In the child, puts signals back to their defaults and runs <paramref name="childBody"/>, whose
     /// return value is the exit status; the child leaves with _exit whatever happens and never returns here. In the
     /// parent, records the child under <paramref name="label"/> and returns its pid. A failed fork throws
-    /// <see cref="PosixException"/> and changes nothing.
+    /// <see cref="PosixException"/> and changes nothing. The parent allocates nothing here.
     /// </summary>
-    public int Fork(string label, Func<int> childBody)
+    public int Fork(ChildLabel label, Func<int> childBody)
     {
         ChildCode.Prepare(childBody);
         int pid = Posix.Fork();
@@ -95,7 +95,7 @@ public sealed class Supervisor
     }
 
     [DoesNotReturn]
-    private void RunChild(string label, Func<int> childBody)
+    private void RunChild(ChildLabel label, Func<int> childBody)
     {
         int status;
         try
@@ -107,8 +107,9 @@ public sealed class Supervisor
         }
         catch (Exception e)
         {
-            _log.Error("child-failed", $"child {Posix.GetPid()} ({label}) failed: {e.Message}",
-                new LogField("peer", label), new LogField("error", e.Message));
+            string peer = label.ToString();
+            _log.Error("child-failed", $"child {Posix.GetPid()} ({peer}) failed: {e.Message}",
+                new LogField("peer", peer), new LogField("error", e.Message));
             status = 1;
         }
         Posix.Exit(status);

@@ -13,7 +13,8 @@ namespace ForkServer.Server;
 /// </summary>
 public static class Warmup
 {
-    public static void Run(SessionFactory sessions, AddressFamily family)
+    /// <summary>Connects to itself over loopback, sends a line, and hands the accepted socket to <paramref name="serve"/>.</summary>
+    public static void Run(AddressFamily family, Action<Socket> serve)
     {
         var loopback = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
         using var listener = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
@@ -26,6 +27,6 @@ public static class Warmup
         using var served = listener.Accept();
         served.Blocking = true;
         _ = Listener.Format(served.RemoteEndPoint);
-        BlockingSessionRunner.Run(served, sessions);
+        serve(served);
     }
 }
