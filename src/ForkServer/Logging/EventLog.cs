@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using ForkServer.Interop;
@@ -42,10 +43,16 @@ public sealed class EventLog(LogFormat format, bool quiet)
     {
         var now = DateTimeOffset.Now;
         int pid = OperatingSystem.IsWindows() ? Environment.ProcessId : Posix.GetPid();
-        if (Format == LogFormat.Text)
-        {
-            return Encoding.UTF8.GetBytes($"{now:HH:mm:ss.fff} [{pid}] {message}\n");
-        }
+        return Format == LogFormat.Text
+            ? Encoding.UTF8.GetBytes($"{now:HH:mm:ss.fff} [{pid}] {message}\n")
+            : RenderJson(now, pid, name, message, fields);
+    }
+
+    // A method of its own, never inlined: under the JIT, System.Text.Json is loaded only by a server that writes
+    // JSON. Each assembly loaded is mappings and written pages that every fork copies.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static byte[] RenderJson(DateTimeOffset now, int pid, string name, string message, ReadOnlySpan<LogField> fields)
+    {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var json = new Utf8JsonWriter(buffer))
         {

@@ -138,8 +138,10 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
     /// <summary>The child's whole life, run between fork and _exit; returns the exit status.</summary>
     private int ServeInChild()
     {
-        // Only the parent accepts; the child's copy of the listening socket would only keep the port open.
-        listener.Dispose();
+        // Only the parent accepts; the child's copy of the listening socket would only keep the port open. Closed
+        // with close(2), not Socket.Dispose: the child runs no code the parent has not run (under the JIT, the
+        // first call of a method costs the runtime work, in every child), and leaves with _exit anyway.
+        Posix.Close(_listenFd);
         Serve(_clientFd, _clientPeer);
         Posix.Close(_clientFd);
         if (options.LeaveOrphan is { } stay)
