@@ -13,8 +13,21 @@ namespace ForkServer.Server;
 /// </summary>
 public static class Warmup
 {
-    /// <summary>Connects to itself over loopback, sends a line, and hands the accepted socket to <paramref name="serve"/>.</summary>
+    /// <summary>
+    /// Twice: connects to itself over loopback, sends a line, and hands the accepted socket to <paramref name="serve"/>.
+    /// An interface call (<see cref="ISession.Receive"/>) goes through a stub that the runtime points at its target
+    /// only when the target is compiled already: the first session compiles the targets, the second points the calls
+    /// at them. After one session every child would do it in its own copy, and making the stub takes the runtime's
+    /// virtual-memory lock, which the parent's finalizer thread may hold at the moment of fork (it runs ArrayPool
+    /// trimming after a full GC): the child then waits for it forever (measured: a few children in 10 000).
+    /// </summary>
     public static void Run(AddressFamily family, Action<Socket> serve)
+    {
+        RunOne(family, serve);
+        RunOne(family, serve);
+    }
+
+    private static void RunOne(AddressFamily family, Action<Socket> serve)
     {
         var loopback = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
         using var listener = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
