@@ -87,6 +87,31 @@ public sealed class ForkModelTests
         Assert.InRange(ProcFs.OpenFileDescriptors(server.Pid), before - 2, before);
     }
 
+    [Fact]
+    public void ForkedChildrenOfTheJitBuildMakeNoCode()
+    {
+        // A child that compiles a method or makes a stub takes runtime locks another thread of the parent may have
+        // held at the moment of fork, and can wait for them forever. The runtime's perf map (/tmp/perf-PID.map, which
+        // children inherit open) gets one line for each piece of code made, by the parent or any child.
+        using var server = ServerProcess.StartUnder(["/usr/bin/env", "DOTNET_PerfMapEnabled=3"], Build.Jit, "--quiet");
+        string perfMap = $"/tmp/perf-{server.Pid}.map";
+        try
+        {
+            // The parent compiles its own accept, fork and reap path under the first clients.
+            ServeOneAtATime(server, 50);
+            Thread.Sleep(1500);
+            int before = File.ReadAllLines(perfMap).Length;
+            ServeOneAtATime(server, 100);
+            int made = File.ReadAllLines(perfMap).Length - before;
+            // Each child that makes code adds a line at least; the parent may still compile a rare path of its own.
+            Assert.True(made < 50, $"{made} pieces of code were made while 100 children served their clients");
+        }
+        finally
+        {
+            File.Delete(perfMap);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Models))]
     [InlineData(Build.Jit, "spawn")]
@@ -124,6 +149,16 @@ public sealed class ForkModelTests
         server.WaitForLine(l => l.Contains($"child {child} exited with status 0") && l.Contains("reaped"), TimeSpan.FromSeconds(5));
         Assert.Contains(server.Output, l => l.Contains($"[{server.Pid}] accepted {peer}"));
         Assert.Contains(server.Output, l => l.Contains($"ps -o pid,ppid,stat,cmd --ppid {server.Pid}"));
+    }
+
+    private static void ServeOneAtATime(ServerProcess server, int clients)
+    {
+        for (int i = 0; i < clients; i++)
+        {
+            using var client = new TcpClientSession(server.Port);
+            Assert.Equal("you send:x", client.Exchange("x", "you send:x"));
+        }
+        Assert.True(Wait.Until(() => ProcFs.ChildrenOf(server.Pid).Count == 0, TimeSpan.FromSeconds(10)), "children left");
     }
 
     /// <summary>The pid of the child the server made for this client, from the server's "forked" or "spawned" event.</summary>
