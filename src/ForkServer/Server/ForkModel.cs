@@ -28,6 +28,10 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
     private readonly ISession _childSession = sessions.Create();
     private readonly byte[] _childBuffer = new byte[sessions.MaxMessage];
 
+    // Read in the parent: a property getter the child called first would be compiled in every child (Debug builds
+    // do not inline it).
+    private readonly TimeSpan? _leaveOrphan = options.LeaveOrphan;
+
     // The client being forked for, and the child's body made once. The parent allocates nothing per client either:
     // every page it writes after a fork is copied, and every page its heap grows by is one more page table entry the
     // next fork copies and the next child's exit tears down.
@@ -104,9 +108,11 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
             return;
         }
         _gate.Accepted();
+        var label = ChildLabel.Serving(peer);
         if (!log.Quiet)
         {
-            log.Info("accepted", $"accepted {ChildLabel.Serving(peer)}", new LogField("peer", ChildLabel.Serving(peer).ToString()));
+            string text = label.ToString();
+            log.Info("accepted", $"accepted {text}", new LogField("peer", text));
         }
         if (options.Reap == ReapPolicy.Accept)
         {
@@ -117,11 +123,11 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
         _clientPeer = peer;
         try
         {
-            pid = _supervisor.Fork(ChildLabel.Serving(peer), _childBody!);
+            pid = _supervisor.Fork(label, _childBody!);
         }
         catch (PosixException e)
         {
-            RefuseBusy(client, peer, e);
+            RefuseBusy(client, label, e);
             return;
         }
         Posix.Close(client);
@@ -129,9 +135,9 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
         if (!log.Quiet)
         {
             int running = _supervisor.Children.Count;
-            string label = ChildLabel.Serving(peer).ToString();
-            log.Info("forked", $"forked child {pid} for {label} ({running} children running)",
-                new LogField("child", pid), new LogField("peer", label), new LogField("running", running));
+            string text = label.ToString();
+            log.Info("forked", $"forked child {pid} for {text} ({running} children running)",
+                new LogField("child", pid), new LogField("peer", text), new LogField("running", running));
         }
     }
 
@@ -144,7 +150,7 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
         Posix.Close(_listenFd);
         Serve(_clientFd, _clientPeer);
         Posix.Close(_clientFd);
-        if (options.LeaveOrphan is { } stay)
+        if (_leaveOrphan is { } stay)
         {
             Orphan.Leave(stay, log);
         }
@@ -161,16 +167,17 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
         catch (PosixException e) when (e.Errno == LibC.ECONNRESET || e.Errno == LibC.EPIPE || e.Errno == LibC.ETIMEDOUT)
         {
             string name = Posix.ErrnoName(e.Errno);
-            log.Info("client-vanished", $"child {Posix.GetPid()}: {ChildLabel.Serving(peer)} went away mid-session ({name})",
-                new LogField("peer", ChildLabel.Serving(peer).ToString()), new LogField("error", name));
+            string text = ChildLabel.Serving(peer).ToString();
+            log.Info("client-vanished", $"child {Posix.GetPid()}: {text} went away mid-session ({name})",
+                new LogField("peer", text), new LogField("error", name));
         }
     }
 
-    private void RefuseBusy(int client, PeerAddress peer, PosixException error)
+    private void RefuseBusy(int client, ChildLabel label, PosixException error)
     {
-        string label = ChildLabel.Serving(peer).ToString();
-        log.Error("fork-failed", $"{error.Message}; told {label} the server is busy and closed it",
-            new LogField("peer", label), new LogField("error", error.Message));
+        string text = label.ToString();
+        log.Error("fork-failed", $"{error.Message}; told {text} the server is busy and closed it",
+            new LogField("peer", text), new LogField("error", error.Message));
         try
         {
             Posix.Write(client, "server busy, try again later\n"u8);

@@ -21,6 +21,10 @@ public sealed class Supervisor
     {
         _reap = reap;
         _log = log;
+        // Start from SIG_DFL whatever the process that started the server left (SIG_IGN survives exec, and would make
+        // the kernel reap under every policy). It is also the first thing every child does (RunChild), so the code for
+        // it is compiled here rather than in each child: an unoptimized build compiles each getter on first call.
+        Posix.SetSignalDisposition(Signals.SIGCHLD, SignalDisposition.Default);
         if (reap == ReapPolicy.Ignore)
         {
             Posix.SetSignalDisposition(Signals.SIGCHLD, SignalDisposition.Ignore);
