@@ -22,6 +22,18 @@ public sealed class ReapPolicyTests
         Assert.All(children, c => Assert.Equal('Z', c.State));
     }
 
+    [Fact]
+    public void NoneLeavesZombiesEvenWhenTheServerIsStartedWithSigchldIgnored()
+    {
+        // SIG_IGN survives exec: a server started by a program that ignores SIGCHLD would have the kernel reap its
+        // children under every policy, unless it puts SIGCHLD back to SIG_DFL first.
+        Assert.SkipUnless(File.Exists("/usr/bin/perl"), "needs perl to start the server with SIGCHLD ignored");
+        using var server = ServerProcess.StartUnder(["/usr/bin/perl", "-e", "$SIG{CHLD} = 'IGNORE'; exec @ARGV or die $!"], Build.Jit, "--reap", "none");
+        ServeShortSessions(server, 3);
+        Assert.True(Wait.Until(() => ProcFs.ZombieChildren(server.Pid) == 3, TimeSpan.FromSeconds(10)),
+            $"expected 3 zombies, saw {ProcFs.ZombieChildren(server.Pid)}");
+    }
+
     [Theory]
     [MemberData(nameof(Builds))]
     public void AcceptLeavesZombiesUntilTheNextClientConnects(Build build)
