@@ -17,6 +17,11 @@ public sealed class EventLog(LogFormat format, bool quiet)
     /// <summary>Text lines, nothing suppressed: for the commands that take no logging options.</summary>
     public static EventLog Default { get; } = new(LogFormat.Text, quiet: false);
 
+    // Taken when the log is made, before any fork: a forked child that touched the streams first would run their
+    // setup itself, in every child (a prefork worker logs before its parent has written a line).
+    private readonly StandardStream _out = StandardStream.Out;
+    private readonly StandardStream _error = StandardStream.Error;
+
     public LogFormat Format { get; } = format;
 
     public bool Quiet { get; } = quiet;
@@ -25,7 +30,7 @@ public sealed class EventLog(LogFormat format, bool quiet)
     {
         if (!Quiet)
         {
-            StandardStream.Out.WriteLine(Render(name, message, fields));
+            _out.WriteLine(Render(name, message, fields));
         }
     }
 
@@ -34,10 +39,10 @@ public sealed class EventLog(LogFormat format, bool quiet)
     /// been chosen by the kernel), without which a quiet server gives no sign of life.
     /// </summary>
     public void Always(string name, string message, params ReadOnlySpan<LogField> fields) =>
-        StandardStream.Out.WriteLine(Render(name, message, fields));
+        _out.WriteLine(Render(name, message, fields));
 
     public void Error(string name, string message, params ReadOnlySpan<LogField> fields) =>
-        StandardStream.Error.WriteLine(Render(name, message, fields));
+        _error.WriteLine(Render(name, message, fields));
 
     private byte[] Render(string name, string message, ReadOnlySpan<LogField> fields)
     {

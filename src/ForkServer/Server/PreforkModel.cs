@@ -70,6 +70,9 @@ public sealed class PreforkModel(ServeOptions options, Socket listener, SessionF
     /// <summary>A worker's life: accept, serve, close, forever, until a signal ends it.</summary>
     private int Work()
     {
+        // Set while accept(2) fails for want of descriptors: the episode is logged when it starts and when it ends,
+        // not at every retry.
+        bool starved = false;
         while (true)
         {
             Socket client;
@@ -77,16 +80,28 @@ public sealed class PreforkModel(ServeOptions options, Socket listener, SessionF
             {
                 client = listener.Accept();
             }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+            {
+                if (!starved)
+                {
+                    log.Error("accept-failed", $"worker {Posix.GetPid()}: accept failed: {e.Message} ({e.SocketErrorCode}); retrying every 100 ms, clients wait in the backlog",
+                        new LogField("error", e.SocketErrorCode.ToString()));
+                    starved = true;
+                }
+                // The listening socket stays readable while descriptors are short: retrying at once would spin.
+                Thread.Sleep(100);
+                continue;
+            }
             catch (SocketException e)
             {
-                // A client that gave up in the queue, or a lack of descriptors: this worker goes on with the next one.
+                // A client that gave up in the queue: this worker goes on with the next one.
                 log.Error("accept-failed", $"worker {Posix.GetPid()}: accept failed: {e.SocketErrorCode}", new LogField("error", e.SocketErrorCode.ToString()));
-                if (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
-                {
-                    // The listening socket stays readable while descriptors are short: retrying at once would spin.
-                    Thread.Sleep(100);
-                }
                 continue;
+            }
+            if (starved)
+            {
+                log.Info("accept-recovered", $"worker {Posix.GetPid()}: accept works again", new LogField("worker", Posix.GetPid()));
+                starved = false;
             }
             string peer = Listener.Format(client.RemoteEndPoint);
             log.Info("accepted", $"worker {Posix.GetPid()} accepted {peer}", new LogField("peer", peer));

@@ -101,7 +101,7 @@ public sealed class Supervisor
     [DoesNotReturn]
     private void RunChild(ChildLabel label, Func<int> childBody)
     {
-        int status;
+        int status = 1;
         try
         {
             _signals.DetachInChild();
@@ -111,12 +111,27 @@ public sealed class Supervisor
         }
         catch (Exception e)
         {
-            string peer = label.ToString();
-            _log.Error("child-failed", $"child {Posix.GetPid()} ({peer}) failed: {e.Message}",
-                new LogField("peer", peer), new LogField("error", e.Message));
-            status = 1;
+            ReportFailure(label, e);
         }
         Posix.Exit(status);
+    }
+
+    /// <summary>
+    /// Logs why a child failed. Should that fail too (no descriptor left to load what it needs, say), the child still
+    /// reaches _exit: an exception leaving RunChild would unwind into the parent's frames, in the child.
+    /// </summary>
+    private void ReportFailure(ChildLabel label, Exception failure)
+    {
+        try
+        {
+            string peer = label.ToString();
+            _log.Error("child-failed", $"child {Posix.GetPid()} ({peer}) failed: {failure.Message}",
+                new LogField("peer", peer), new LogField("error", failure.Message));
+        }
+        catch (Exception)
+        {
+            // Nothing is left to report with; the exit status, 1, still says the child failed.
+        }
     }
 
     /// <summary>
