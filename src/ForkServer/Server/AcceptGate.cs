@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ForkServer.Interop;
 using ForkServer.Logging;
 
 namespace ForkServer.Server;
@@ -13,7 +12,8 @@ namespace ForkServer.Server;
 /// </summary>
 public sealed class AcceptGate(int maxChildren, EventLog log)
 {
-    private static readonly TimeSpan Backoff = TimeSpan.FromMilliseconds(100);
+    /// <summary>How long accepting pauses after accept(2) ran out of descriptors.</summary>
+    public static readonly TimeSpan Backoff = TimeSpan.FromMilliseconds(100);
 
     private long _pausedUntil;
     private HoldReason _holding;
@@ -47,12 +47,15 @@ public sealed class AcceptGate(int maxChildren, EventLog log)
             : (int)Math.Clamp(remaining * 1000 / Stopwatch.Frequency + 1, 1, sweepMilliseconds);
     }
 
-    /// <summary>accept(2) failed for want of descriptors or memory: hold back briefly instead of retrying at once.</summary>
-    public void OutOfResources(PosixException error)
+    /// <summary>
+    /// accept(2) failed for want of descriptors or memory (<paramref name="failure"/> says how): hold back for
+    /// <see cref="Backoff"/> instead of retrying at once.
+    /// </summary>
+    public void OutOfResources(string failure)
     {
         _pausedUntil = Stopwatch.GetTimestamp() + (long)(Backoff.TotalSeconds * Stopwatch.Frequency);
         Hold(HoldReason.Descriptors,
-            $"{error.Message}; retrying every {Backoff.TotalMilliseconds:0} ms, clients wait in the backlog");
+            $"{failure}; retrying every {Backoff.TotalMilliseconds:0} ms, clients wait in the backlog");
     }
 
     public void Accepted()

@@ -100,7 +100,7 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
         }
         catch (PosixException e) when (e.Errno == LibC.EMFILE || e.Errno == LibC.ENFILE || e.Errno == LibC.ENOBUFS || e.Errno == LibC.ENOMEM)
         {
-            _gate.OutOfResources(e);
+            _gate.OutOfResources(e.Message);
             return;
         }
         if (client < 0)
@@ -109,9 +109,10 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
         }
         _gate.Accepted();
         var label = ChildLabel.Serving(peer);
-        if (!log.Quiet)
+        // The client as text, made once for both lines and not at all when they are not printed.
+        string? text = log.Quiet ? null : label.ToString();
+        if (text is not null)
         {
-            string text = label.ToString();
             log.Info("accepted", $"accepted {text}", new LogField("peer", text));
         }
         if (options.Reap == ReapPolicy.Accept)
@@ -132,10 +133,9 @@ public sealed class ForkModel(ServeOptions options, Socket listener, SessionFact
         }
         Posix.Close(client);
         _served++;
-        if (!log.Quiet)
+        if (text is not null)
         {
             int running = _supervisor.Children.Count;
-            string text = label.ToString();
             log.Info("forked", $"forked child {pid} for {text} ({running} children running)",
                 new LogField("child", pid), new LogField("peer", text), new LogField("running", running));
         }

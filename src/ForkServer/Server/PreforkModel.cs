@@ -17,6 +17,9 @@ public sealed class PreforkModel(ServeOptions options, Socket listener, SessionF
     private const int SweepMilliseconds = 1000;
 
     private readonly SharedCounter _served = new();
+    // Each worker's own copy, made before the fork: it logs a worker's episode of running out of descriptors when it
+    // starts and when it ends, as the fork model does, not at every retry. No child limit applies to a worker.
+    private readonly AcceptGate _workerGate = new(int.MaxValue, log);
     private Supervisor _supervisor = null!;
 
     public int Run()
@@ -70,9 +73,6 @@ public sealed class PreforkModel(ServeOptions options, Socket listener, SessionF
     /// <summary>A worker's life: accept, serve, close, forever, until a signal ends it.</summary>
     private int Work()
     {
-        // Set while accept(2) fails for want of descriptors: the episode is logged when it starts and when it ends,
-        // not at every retry.
-        bool starved = false;
         while (true)
         {
             Socket client;
@@ -82,14 +82,9 @@ public sealed class PreforkModel(ServeOptions options, Socket listener, SessionF
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
             {
-                if (!starved)
-                {
-                    log.Error("accept-failed", $"worker {Posix.GetPid()}: accept failed: {e.Message} ({e.SocketErrorCode}); retrying every 100 ms, clients wait in the backlog",
-                        new LogField("error", e.SocketErrorCode.ToString()));
-                    starved = true;
-                }
+                _workerGate.OutOfResources($"worker {Posix.GetPid()}: accept failed: {e.Message} ({e.SocketErrorCode})");
                 // The listening socket stays readable while descriptors are short: retrying at once would spin.
-                Thread.Sleep(100);
+                Thread.Sleep(AcceptGate.Backoff);
                 continue;
             }
             catch (SocketException e)
@@ -98,11 +93,7 @@ public sealed class PreforkModel(ServeOptions options, Socket listener, SessionF
                 log.Error("accept-failed", $"worker {Posix.GetPid()}: accept failed: {e.SocketErrorCode}", new LogField("error", e.SocketErrorCode.ToString()));
                 continue;
             }
-            if (starved)
-            {
-                log.Info("accept-recovered", $"worker {Posix.GetPid()}: accept works again", new LogField("worker", Posix.GetPid()));
-                starved = false;
-            }
+            _workerGate.Accepted();
             string peer = Listener.Format(client.RemoteEndPoint);
             log.Info("accepted", $"worker {Posix.GetPid()} accepted {peer}", new LogField("peer", peer));
             try
