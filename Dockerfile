@@ -16,9 +16,11 @@ RUN if ! command -v gcc >/dev/null || ! command -v socat >/dev/null; then \
 WORKDIR /src
 # Packages first, in a layer of their own that only a project file change makes again.
 COPY ForkServer.sln Directory.Build.props ./
+COPY src/Shared/Shared.csproj src/Shared/
 COPY src/ForkServer/ForkServer.csproj src/ForkServer/
 COPY src/Clients/Clients.csproj src/Clients/
 COPY tests/ForkServer.Tests/ForkServer.Tests.csproj tests/ForkServer.Tests/
+COPY tests/ForkServer.UnitTests/ForkServer.UnitTests.csproj tests/ForkServer.UnitTests/
 RUN dotnet restore ForkServer.sln && dotnet restore src/ForkServer -r linux-x64 -p:PublishAot=true
 
 COPY . .

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Net;
+using ForkServer.Cli;
+using ForkServer.Net;
 using ForkServer.Protocols;
-using ForkServer.Server;
 
 namespace ForkServer.Clients;
 
@@ -14,42 +15,19 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var defaults = new ServeOptions();
-        var host = new Option<string>("--host") { Description = "Server address", DefaultValueFactory = _ => defaults.Host };
-        var port = new Option<int>("--port", "-p") { Description = "Server port", DefaultValueFactory = _ => ServeOptions.DefaultPort };
-        var connections = new Option<int>("--connections", "-n") { Description = "Connections to make in all", DefaultValueFactory = _ => 1000 };
-        var concurrency = new Option<int>("--concurrency", "-c") { Description = "Clients connected at the same time (one thread each)", DefaultValueFactory = _ => 32 };
-        var rounds = new Option<int>("--rounds", "-r") { Description = "Request/reply rounds per connection (echo)", DefaultValueFactory = _ => 1 };
-        var size = new Option<int>("--size", "-s") { Description = "Bytes per request (echo); keep it small enough to arrive in one recv", DefaultValueFactory = _ => 64 };
-        var protocol = new Option<string>("--protocol") { Description = "What the server speaks", DefaultValueFactory = _ => Names.Of(ProtocolKind.Echo) };
-        protocol.AcceptOnlyFromAmong([.. Enum.GetValues<ProtocolKind>().Select(Names.Of)]);
-        var prefix = new Option<string>("--prefix") { Description = "What the echo server puts before each reply", DefaultValueFactory = _ => defaults.Prefix };
-        var hold = new Option<double>("--hold") { Description = "Seconds each connection stays open after its rounds (to measure a server with many clients connected)" };
-        var timeout = new Option<double>("--timeout") { Description = "Seconds a connect, send or receive may take before it counts as an error", DefaultValueFactory = _ => 30 };
+        var host = new Option<string>("--host") { Description = "Server address", DefaultValueFactory = _ => Addresses.DefaultHost };
+        var port = OptionRules.WholeNumber("--port", "Server port", TutorialPorts.Forking, 1, 65535, "-p");
+        var connections = OptionRules.WholeNumber("--connections", "Connections to make in all", 1000, 1, 100_000_000, "-n");
+        var concurrency = OptionRules.WholeNumber("--concurrency", "Clients connected at the same time (one thread each)", 32, 1, 10_000, "-c");
+        var rounds = OptionRules.WholeNumber("--rounds", "Request/reply rounds per connection (echo)", 1, 1, 1_000_000, "-r");
+        var size = OptionRules.WholeNumber("--size", "Bytes per request (echo); keep it small enough to arrive in one recv", 64, 1, 65536, "-s");
+        var protocol = OptionRules.Choice("--protocol", "What the server speaks", ProtocolKind.Echo);
+        var prefix = new Option<string>("--prefix") { Description = "What the echo server puts before each reply", DefaultValueFactory = _ => EchoSession.ForkingPrefix };
+        var hold = OptionRules.Seconds("--hold", "Seconds each connection stays open after its rounds (to measure a server with many clients connected)", 0, 0, 3600);
+        var timeout = OptionRules.Seconds("--timeout", "Seconds a connect, send or receive may take before it counts as an error", 30, 0.001, 3600);
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object" };
 
-        foreach (var (option, least) in new[] { (connections, 1), (concurrency, 1), (rounds, 1), (size, 1), (port, 1) })
-        {
-            option.Validators.Add(result =>
-            {
-                if (result.GetValue(option) < least)
-                {
-                    result.AddError($"{option.Name} must be at least {least}");
-                }
-            });
-        }
-        foreach (var option in new[] { hold, timeout })
-        {
-            option.Validators.Add(result =>
-            {
-                if (result.GetValue(option) < 0)
-                {
-                    result.AddError($"{option.Name} cannot be negative");
-                }
-            });
-        }
-
-        var command = new Command("bench", "Load a server with many short connections and report connections/s, errors and latency")
+        var command = new Command("bench", "Load a running server (start one first, e.g. forkserver --quiet) with many short connections and report connections/s, errors and latency")
         {
             host, port, connections, concurrency, rounds, size, protocol, prefix, hold, timeout, json,
         };
@@ -58,12 +36,12 @@ public static class BenchCommand
             IPAddress address;
             try
             {
-                address = Listener.Resolve(parsed.GetValue(host)!);
+                address = Addresses.Resolve(parsed.GetValue(host)!);
             }
             catch (StartupException e)
             {
                 Console.Error.WriteLine($"forkclient: {e.Message}");
-                return 2;
+                return ExitCodes.CannotStart;
             }
             var plan = new BenchPlan(
                 new IPEndPoint(address, parsed.GetValue(port)),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ForkServer.Chat;
 using ForkServer.Cli;
+using ForkServer.Protocols;
 
 namespace ForkServer.Clients;
 
@@ -9,12 +10,13 @@ public static class ChatCommand
 {
     public static Command Create()
     {
-        var address = new AddressOptions(5000, "Server address");
-        var command = address.AddTo(new Command("chat", "Chat with forkserver chat: it types first, then you take turns; q or Q ends both"));
+        var address = new AddressOptions(TutorialPorts.Chat, "Server address", leastPort: 1);
+        var maxMessage = ChatPeer.MaxMessageOption();
+        var command = address.AddTo(new Command("chat", "Chat with forkserver chat: it types first, then you take turns; q or Q ends both") { maxMessage });
         command.SetAction(parsed =>
         {
-            using var socket = Connection.Open(parsed.GetValue(address.Host)!, parsed.GetValue(address.Port));
-            return socket is null ? 1 : ChatPeer.Converse(socket, speakFirst: false, "Server");
+            using var socket = Connection.Open(parsed.GetValue(address.Host)!, parsed.GetValue(address.Port), "forkserver chat");
+            return socket is null ? ExitCodes.Failure : ChatPeer.Converse(socket, speakFirst: false, "Server", parsed.GetValue(maxMessage));
         });
         return command;
     }

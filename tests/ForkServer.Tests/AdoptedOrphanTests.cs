@@ -75,7 +75,7 @@ public sealed class AdoptedOrphanTests
         int orphan = LeaveOrphan(server);
         Assert.True(Wait.Until(() => ProcFs.Read(orphan)?.State == 'Z', TimeSpan.FromSeconds(10)), $"orphan {orphan}: {ProcFs.Read(orphan)}");
         Thread.Sleep(1500);
-        Assert.Equal(new ProcFs.Stat(orphan, "forkserver", 'Z', server.Pid), ProcFs.Read(orphan));
+        Assert.Equal(new ProcFs.Stat(orphan, "fs-orphan", 'Z', server.Pid), ProcFs.Read(orphan));
     }
 
     [Fact]

@@ -104,8 +104,8 @@ public sealed class BadInputTests
             }
             client.Socket.LingerState = new LingerOption(true, 0);
         }
-        server.WaitForLine(l => l.Contains("went away mid-session"), TimeSpan.FromSeconds(10));
-        server.WaitForLine(l => l.Contains("exited with status 0") && l.Contains("reaped"), TimeSpan.FromSeconds(10));
+        // The child says how its session ended by its exit status; the parent puts it in words when it reaps it.
+        server.WaitForLine(l => l.Contains("exited with status 6 (client went away mid-session)") && l.Contains("reaped"), TimeSpan.FromSeconds(10));
         AssertStillServes(server);
         Figures.Record("reset", "client resets the connection while the reply is being sent",
             new Dictionary<string, object> { ["errors"] = 0 });
@@ -117,7 +117,7 @@ public sealed class BadInputTests
         using var server = ServerProcess.Start("--idle-timeout", "1");
         using var client = new TcpClientSession(server.Port);
         Assert.Equal("idle for 1 s: closing the connection\n", Encoding.UTF8.GetString(client.ReceiveToEnd()));
-        server.WaitForLine(l => l.Contains("exited with status 0") && l.Contains("reaped"), TimeSpan.FromSeconds(5));
+        server.WaitForLine(l => l.Contains("exited with status 3 (idle for 1 s)") && l.Contains("reaped"), TimeSpan.FromSeconds(5));
         AssertStillServes(server);
     }
 

@@ -9,7 +9,7 @@ public sealed class ChatTests
     [Fact]
     public void TheServerTypesFirstAndTheSidesTakeTurnsUntilTheServerSaysQ()
     {
-        using var server = ServerProcess.Start("chat");
+        using var server = ServerProcess.Start("chat", "--peers", "1");
         server.StandardInput.Write("s1\ns2\nq\n");
         server.StandardInput.Flush();
         var client = ProgramRun.Client("c1\nc2\nc3\n", "chat", "--port", server.Port.ToString());
@@ -22,7 +22,7 @@ public sealed class ChatTests
     [Fact]
     public void QFromTheClientEndsBothSides()
     {
-        using var server = ServerProcess.Start("chat");
+        using var server = ServerProcess.Start("chat", "--peers", "1");
         server.StandardInput.Write("s1\ns2\n");
         server.StandardInput.Flush();
         var client = ProgramRun.Client("Q\n", "chat", "--port", server.Port.ToString());

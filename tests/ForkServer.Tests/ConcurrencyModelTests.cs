@@ -21,7 +21,7 @@ public sealed class ConcurrencyModelTests
         for (int i = 0; i < 3; i++)
         {
             using var client = new TcpClientSession(server.Port);
-            Assert.Equal("Thank you for Connecting"u8.ToArray(), client.ReceiveToEnd());
+            Assert.Equal("Thank you for Connecting  \n"u8.ToArray(), client.ReceiveToEnd());
         }
     }
 

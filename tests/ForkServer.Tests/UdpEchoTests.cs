@@ -29,12 +29,14 @@ public sealed class UdpEchoTests
     }
 
     [Fact]
-    public void ForkclientEchoUdpPrintsEachReply()
+    public void ForkclientEchoUdpPrintsEachReplyAsTheTutorialsUdpClientDoes()
     {
         using var server = ServerProcess.Start("udp", "--quiet");
-        var run = ProgramRun.Client("hi\nthere\nq\n", "echo", "--udp", "--port", server.Port.ToString());
+        // The tutorial's prompt has no line ending, and an empty line is an empty datagram, echoed like any other.
+        var run = ProgramRun.Client("hi\n\nthere\nq\n", "echo", "--udp", "--port", server.Port.ToString());
         Assert.Equal(0, run.ExitCode);
-        Assert.Equal([ClientTests.EchoPrompt, "hi", ClientTests.EchoPrompt, "there", ClientTests.EchoPrompt], run.Output);
+        const string prompt = "Type Something(q or Q to exit:)";
+        Assert.Equal([prompt + "Received: hi", prompt + "Received: ", prompt + "Received: there", prompt], run.Output);
     }
 
     [Fact]

@@ -9,11 +9,19 @@ public static class DemoCommand
     public static Command Create()
     {
         var demo = new Command("demo", "Small programs that each show one Unix idea, with the pids and the ps command to see it");
-        demo.Subcommands.Add(Demo("fork", "fork is called once but returns twice: the parent's and the child's pid", ForkDemo.Run));
+        demo.Subcommands.Add(Demo("fork", "fork is called once but returns twice: the parent's and the child's pid",
+            () => OperatingSystem.IsLinux() ? ForkDemo.Run() : NeedsLinux()));
         demo.Subcommands.Add(Demo("thread", "A child thread and the main thread print their names", ThreadDemo.Run));
         demo.Subcommands.Add(ZombieDemo.Command());
         demo.Subcommands.Add(OrphanDemo.Command());
         return demo;
+    }
+
+    /// <summary>What a demo of processes says on a system without fork(2) and /proc.</summary>
+    public static int NeedsLinux()
+    {
+        Console.Error.WriteLine("forkserver demo: this demo needs Linux (fork, /proc)");
+        return ExitCodes.CannotStart;
     }
 
     private static Command Demo(string name, string description, Func<int> run)

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using System.Runtime.Versioning;
 using ForkServer.Processes;
-using ForkServer.Server;
 
 namespace ForkServer.Cli;
 
@@ -19,18 +19,25 @@ public static class PsCommand
 
     public static Command Create()
     {
-        var pid = new Option<int?>("--pid") { Description = "The server's pid (needed only when more than one forkserver is serving)" };
+        var pid = OptionRules.OptionalWholeNumber("--pid", "The server's pid (needed only when more than one forkserver is serving)", 1, int.MaxValue);
         var command = new Command("ps", "List a running server's children: pid, state, age, client; zombies stand out") { pid };
-        command.SetAction(parsed => Run(parsed.GetValue(pid)));
+        command.SetAction(parsed => OperatingSystem.IsLinux() ? Run(parsed.GetValue(pid)) : NeedsLinux());
         return command;
     }
 
+    private static int NeedsLinux()
+    {
+        Console.Error.WriteLine("forkserver ps: needs Linux (it reads /proc)");
+        return ExitCodes.CannotStart;
+    }
+
+    [SupportedOSPlatform("linux")]
     private static int Run(int? requested)
     {
         int server;
         try
         {
-            server = requested ?? FindServer();
+            server = requested is { } pid ? CheckServer(pid) : FindServer();
         }
         catch (InvalidOperationException e)
         {
@@ -56,41 +63,55 @@ public static class PsCommand
         }
     }
 
+    [SupportedOSPlatform("linux")]
     private static string Render(ProcStat server, bool color)
     {
         var children = ProcStat.ChildrenOf(server.Pid);
         int zombies = children.Count(c => c.IsZombie);
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture,
-            $"server {server.Pid}: {ProcStat.CommandLine(server.Pid)}\n{children.Count} children, {zombies} zombies ({DateTime.Now:HH:mm:ss})\n");
-        text.Append(CultureInfo.InvariantCulture, $"{"PID",7}  {"STATE",-14}  {"AGE",9}  CLIENT\n");
+            $"server {server.Pid}: {Printable.Of(ProcStat.CommandLine(server.Pid))}\n{children.Count} children, {zombies} zombies ({DateTime.Now:HH:mm:ss})\n");
+        text.Append(ChildRow.Header).Append('\n');
         foreach (var child in children)
         {
             // A zombie has closed every descriptor: its client is unknown, and ps would call it <defunct>.
             string client = child.IsZombie ? "<defunct>" : ProcSockets.PeerOf(child.Pid) ?? "-";
-            string row = string.Create(CultureInfo.InvariantCulture, $"{child.Pid,7}  {child.StateName,-14}  {Elapsed(child.Age),9}  {client}");
+            string row = new ChildRow(child.Pid, child.StateName, child.Age, client).Format();
             text.Append(color && child.IsZombie ? Red + row + Reset : row).Append('\n');
         }
         return text.ToString();
     }
 
-    /// <summary>[[dd-]hh:]mm:ss, as ps prints ELAPSED.</summary>
-    private static string Elapsed(TimeSpan age) =>
-        age.Days > 0 ? age.ToString(@"d\-hh\:mm\:ss", CultureInfo.InvariantCulture)
-        : age.Hours > 0 ? age.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture)
-        : age.ToString(@"mm\:ss", CultureInfo.InvariantCulture);
+    /// <summary>The pid the user named, if it is a ForkServer server; what it is instead, if not.</summary>
+    [SupportedOSPlatform("linux")]
+    private static int CheckServer(int pid)
+    {
+        if (ProcStat.Read(pid) is not { } stat)
+        {
+            return pid;
+        }
+        if (!IsServer(stat))
+        {
+            throw new InvalidOperationException(
+                $"process {pid} ({Printable.Of(stat.Comm)}) is not a ForkServer server; leave out --pid to find the one running, or name the pid of forkserver serve");
+        }
+        return pid;
+    }
+
+    /// <summary>A process named forkserver, run as a server, and not a child of one (a spawned child runs the same program).</summary>
+    [SupportedOSPlatform("linux")]
+    private static bool IsServer(ProcStat process) =>
+        process.Comm == "forkserver" && !process.IsZombie && ProcStat.Read(process.PPid)?.Comm != "forkserver"
+        && IsServeCommand(ProcStat.CommandLine(process.Pid));
 
     /// <summary>
     /// The one forkserver that serves: a process named forkserver, run as <c>forkserver serve</c> or with no command,
     /// whose parent is not a forkserver too (that would be one of its children).
     /// </summary>
+    [SupportedOSPlatform("linux")]
     private static int FindServer()
     {
-        var servers = ProcStat.All()
-            .Where(p => p.Comm == "forkserver" && !p.IsZombie && ProcStat.Read(p.PPid)?.Comm != "forkserver")
-            .Where(p => IsServeCommand(ProcStat.CommandLine(p.Pid)))
-            .Select(p => p.Pid)
-            .ToList();
+        var servers = ProcStat.All().Where(IsServer).Select(p => p.Pid).ToList();
         return servers switch
         {
             [var one] => one,

@@ -4,7 +4,8 @@ using System.Text;
 using ForkServer.Interop;
 using ForkServer.Logging;
 using ForkServer.Processes;
-using ForkServer.Server;
+using ForkServer.Cli;
+using ForkServer.Supervision;
 
 namespace ForkServer.Demos;
 
@@ -21,10 +22,11 @@ public static class OrphanDemo
         var hold = Hold.Option("each stage (child under its parent, then the orphan under its new parent)");
         var subreaper = new Option<bool>("--subreaper") { Description = "Make the demo process a subreaper first, so the orphan is adopted and reaped by it instead of PID 1" };
         var command = new Command("orphan", "Let a parent exit while its child lives on, and show who adopts the orphan: PID 1 or a subreaper") { hold, subreaper };
-        command.SetAction(parsed => Run(TimeSpan.FromSeconds(parsed.GetValue(hold)), parsed.GetValue(subreaper), new EventLog(LogFormat.Text, quiet: false)));
+        command.SetAction(parsed => OperatingSystem.IsLinux() ? Run(TimeSpan.FromSeconds(parsed.GetValue(hold)), parsed.GetValue(subreaper), new EventLog(LogFormat.Text, quiet: false)) : DemoCommand.NeedsLinux());
         return command;
     }
 
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static int Run(TimeSpan hold, bool subreaper, EventLog log)
     {
         int self = Posix.GetPid();
@@ -36,10 +38,11 @@ public static class OrphanDemo
         }
         // The parent tells the demo its child's pid through this pipe, so the demo can follow the orphan.
         var (readFd, writeFd) = Posix.Pipe();
-        int parent = Posix.Fork();
-        if (parent == 0)
+        int parent = ChildStart.Fork(ChildStart.Untied("fs-demo-parent"), () => RunParent(hold, writeFd, log), log);
+        if (parent < 0)
         {
-            ForkedBody.RunAndExit(() => RunParent(hold, writeFd, log), log);
+            log.Error("demo-failed", PosixException.Describe("fork", -parent));
+            return ExitCodes.Failure;
         }
         Posix.Close(writeFd);
         int child = ReadPid(readFd);
@@ -69,13 +72,15 @@ public static class OrphanDemo
     }
 
     /// <summary>The middle process: forks the child, reports its pid, holds, and exits without waiting for it.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static int RunParent(TimeSpan hold, int writeFd, EventLog log)
     {
         int parent = Posix.GetPid();
-        int child = Posix.Fork();
-        if (child == 0)
+        int child = ChildStart.Fork(ChildStart.Untied("fs-demo-orphan"), () => RunChild(parent, writeFd, hold, log), log);
+        if (child < 0)
         {
-            ForkedBody.RunAndExit(() => RunChild(parent, writeFd, hold, log), log);
+            log.Error("demo-failed", PosixException.Describe("fork", -child));
+            return ExitCodes.Failure;
         }
         Posix.Write(writeFd, Encoding.ASCII.GetBytes($"{child}\n"));
         Posix.Close(writeFd);
@@ -86,6 +91,7 @@ public static class OrphanDemo
     }
 
     /// <summary>The child: shows its parent, waits to be orphaned, names who adopted it, holds, exits.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static int RunChild(int parent, int writeFd, TimeSpan hold, EventLog log)
     {
         Posix.Close(writeFd);
@@ -103,6 +109,7 @@ public static class OrphanDemo
     }
 
     /// <summary>Who a process is, from /proc, and why the kernel chose it as the orphan's new parent.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static string Describe(int pid)
     {
         string name = ProcStat.Read(pid)?.ToString() ?? pid.ToString(CultureInfo.InvariantCulture);
@@ -114,17 +121,18 @@ public static class OrphanDemo
         return $"{name} `{cmdline}`: {why}";
     }
 
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static int ReadPid(int fd)
     {
-        Span<bool> readable = stackalloc bool[1];
         Span<byte> buffer = stackalloc byte[16];
-        Posix.PollReadable([fd], readable, 10_000);
+        Posix.WaitReadable(fd, 10_000);
         // Opened O_NONBLOCK: nothing there after the poll's timeout reads as -1.
         int n = Posix.Read(fd, buffer);
         return n > 0 && int.TryParse(Encoding.ASCII.GetString(buffer[..n]).Trim(), out int pid) ? pid : -1;
     }
 
     /// <summary>Polls /proc until the process is gone; false if it is still there after <paramref name="timeout"/>.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static bool WaitUntilGone(int pid, TimeSpan timeout)
     {
         for (var waited = TimeSpan.Zero; waited < timeout; waited += TimeSpan.FromMilliseconds(20))

@@ -10,7 +10,7 @@ public static class ThreadDemo
     {
         Thread.CurrentThread.Name = "MainThread";
         Print("starting a child thread");
-        var child = new Thread(() => Print("hello from the child thread")) { Name = "Thread-1" };
+        var child = new Thread(() => Print("hello from the child thread")) { Name = "Childthread" };
         child.Start();
         child.Join();
         Print("the child thread has finished (joined)");

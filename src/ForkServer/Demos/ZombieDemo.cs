@@ -2,7 +2,8 @@ using System.CommandLine;
 using ForkServer.Interop;
 using ForkServer.Logging;
 using ForkServer.Processes;
-using ForkServer.Server;
+using ForkServer.Cli;
+using ForkServer.Supervision;
 
 namespace ForkServer.Demos;
 
@@ -19,22 +20,24 @@ public static class ZombieDemo
     {
         var hold = Hold.Option("the zombie");
         var command = new Command("zombie", "Fork a child that exits at once, show it as a zombie (Z, <defunct>), then reap it with waitpid") { hold };
-        command.SetAction(parsed => Run(TimeSpan.FromSeconds(parsed.GetValue(hold)), new EventLog(LogFormat.Text, quiet: false)));
+        command.SetAction(parsed => OperatingSystem.IsLinux() ? Run(TimeSpan.FromSeconds(parsed.GetValue(hold)), new EventLog(LogFormat.Text, quiet: false)) : DemoCommand.NeedsLinux());
         return command;
     }
 
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static int Run(TimeSpan hold, EventLog log)
     {
         int self = Posix.GetPid();
         log.Info("demo", $"demo zombie: process {self} forks a child that exits at once, and waits {hold.TotalSeconds:0.#} s before reaping it");
-        int child = Posix.Fork();
-        if (child == 0)
+        int child = ChildStart.Fork(ChildStart.Untied("fs-demo-zombie"), () =>
         {
-            ForkedBody.RunAndExit(() =>
-            {
-                log.Info("child-exit", $"child {Posix.GetPid()}: my parent is {Posix.GetParentPid()}; exiting now with status {ChildStatus}");
-                return ChildStatus;
-            }, log);
+            log.Info("child-exit", $"child {Posix.GetPid()}: my parent is {Posix.GetParentPid()}; exiting now with status {ChildStatus}");
+            return ChildStatus;
+        }, log);
+        if (child < 0)
+        {
+            log.Error("demo-failed", PosixException.Describe("fork", -child));
+            return ExitCodes.Failure;
         }
         if (!WaitForState(child, 'Z'))
         {
@@ -58,6 +61,7 @@ public static class ZombieDemo
     }
 
     /// <summary>Polls /proc/PID/stat until the process shows <paramref name="state"/>; false after 10 s.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static bool WaitForState(int pid, char state)
     {
         for (int i = 0; i < 1000; i++)

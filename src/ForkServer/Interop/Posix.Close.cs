@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Tmds.Linux;
 
 namespace ForkServer.Interop;
@@ -8,14 +7,9 @@ public static partial class Posix
     /// <summary>close(2). EINTR is not retried: on Linux the descriptor is released either way.</summary>
     public static void Close(int fd)
     {
-        if (LibC.close(fd) == 0)
+        if (LibC.close(fd) != 0 && !Interrupted())
         {
-            return;
-        }
-        int errno = Marshal.GetLastPInvokeError();
-        if (errno != LibC.EINTR)
-        {
-            throw new PosixException("close", errno);
+            Failed("close");
         }
     }
 }

@@ -18,6 +18,6 @@ public static partial class Posix
         }
     }
 
-    [LibraryImport("libc")]
+    [LibraryImport(Libc)]
     private static partial nint strerrorname_np(int errnum);
 }

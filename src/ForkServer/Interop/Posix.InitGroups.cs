@@ -12,10 +12,10 @@ public static partial class Posix
     {
         if (initgroups(user, gid) != 0)
         {
-            throw PosixException.FromLastError("initgroups");
+            Failed("initgroups");
         }
     }
 
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int initgroups(string user, uint group);
 }

@@ -13,7 +13,7 @@ public static partial class Posix
         void* address = LibC.mmap(null, (size_t)length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED | LibC.MAP_ANONYMOUS, -1, 0);
         if (address == LibC.MAP_FAILED)
         {
-            throw PosixException.FromLastError("mmap");
+            Failed("mmap");
         }
         return address;
     }

@@ -10,7 +10,7 @@ public static partial class Posix
         int* fds = stackalloc int[2];
         if (LibC.pipe2(fds, LibC.O_CLOEXEC | LibC.O_NONBLOCK) != 0)
         {
-            throw PosixException.FromLastError("pipe2");
+            Failed("pipe2");
         }
         return (fds[0], fds[1]);
     }

@@ -1,45 +1,35 @@
 using System.Runtime.InteropServices;
-using Tmds.Linux;
 
 namespace ForkServer.Interop;
 
 public static partial class Posix
 {
     /// <summary>
-    /// poll(2) for readability. Returns how many descriptors are ready and sets <paramref name="readable"/> for each;
-    /// 0 on timeout and also on EINTR, because an interrupting signal is exactly what the caller wakes up to look at.
+    /// poll(2): waits until one of <paramref name="entries"/> is ready or <paramref name="timeoutMilliseconds"/> pass
+    /// (-1: no limit), and fills in what happened. Returns how many are ready; 0 on timeout and also on EINTR.
     /// </summary>
-    public static unsafe int PollReadable(ReadOnlySpan<int> fds, Span<bool> readable, int timeoutMilliseconds)
+    public static unsafe int Poll(Span<PollEntry> entries, int timeoutMilliseconds)
     {
-        Span<pollfd> set = stackalloc pollfd[fds.Length];
-        for (int i = 0; i < fds.Length; i++)
+        foreach (ref var entry in entries)
         {
-            set[i].fd = fds[i];
-            set[i].events = (short)LibC.POLLIN;
+            entry.ReturnedEvents = 0;
         }
         int ready;
-        fixed (pollfd* p = set)
+        fixed (PollEntry* p = entries)
         {
-            ready = poll(p, (nuint)set.Length, timeoutMilliseconds);
+            ready = poll(p, (nuint)entries.Length, timeoutMilliseconds);
         }
-        if (ready < 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno != LibC.EINTR)
-            {
-                throw new PosixException("poll", errno);
-            }
-            ready = 0;
-        }
-        for (int i = 0; i < fds.Length; i++)
-        {
-            // POLLHUP and POLLERR count as readable: the next read or accept reports what happened.
-            readable[i] = set[i].revents != 0;
-        }
-        return ready;
+        return ready >= 0 ? ready : Interrupted() ? 0 : Failed("poll");
+    }
+
+    /// <summary>Whether <paramref name="fd"/> is readable within <paramref name="timeoutMilliseconds"/>.</summary>
+    public static bool WaitReadable(int fd, int timeoutMilliseconds)
+    {
+        Span<PollEntry> entry = [new PollEntry(fd, PollEntry.Readable)];
+        return Poll(entry, timeoutMilliseconds) > 0 && entry[0].CanRead;
     }
 
     // Tmds.LibC declares poll without SetLastError, so errno (EINTR above all) would be lost.
-    [LibraryImport("libc", SetLastError = true)]
-    private static unsafe partial int poll(pollfd* fds, nuint nfds, int timeout);
+    [DllImport(Libc, SetLastError = true)]
+    private static extern unsafe int poll(PollEntry* fds, nuint nfds, int timeout);
 }

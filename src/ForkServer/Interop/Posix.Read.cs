@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Tmds.Linux;
 
 namespace ForkServer.Interop;
@@ -6,8 +5,8 @@ namespace ForkServer.Interop;
 public static partial class Posix
 {
     /// <summary>
-    /// read(2) into <paramref name="buffer"/>. Returns the byte count (0 at end of file), or -1 when a non-blocking
-    /// descriptor has nothing to read (EAGAIN). EINTR is retried.
+    /// read(2) of a pipe, terminal or file: the byte count (0 at end of file), or -EAGAIN when a non-blocking descriptor
+    /// has nothing yet.
     /// </summary>
     public static unsafe int Read(int fd, Span<byte> buffer)
     {
@@ -22,16 +21,10 @@ public static partial class Posix
             {
                 return (int)n;
             }
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == LibC.EINTR)
+            if (!Interrupted())
             {
-                continue;
+                return Failed("read", Errno.EAGAIN);
             }
-            if (errno == LibC.EAGAIN)
-            {
-                return -1;
-            }
-            throw new PosixException("read", errno);
         }
     }
 }

@@ -9,7 +9,7 @@ public static partial class Posix
     {
         if (LibC.setresgid(gid, gid, gid) != 0)
         {
-            throw PosixException.FromLastError("setresgid");
+            Failed("setresgid");
         }
     }
 }

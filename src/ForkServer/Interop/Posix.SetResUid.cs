@@ -9,7 +9,7 @@ public static partial class Posix
     {
         if (LibC.setresuid(uid, uid, uid) != 0)
         {
-            throw PosixException.FromLastError("setresuid");
+            Failed("setresuid");
         }
     }
 }

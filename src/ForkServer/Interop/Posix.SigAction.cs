@@ -12,7 +12,7 @@ public static partial class Posix
         LibC.sigemptyset(&action.sa_mask);
         if (LibC.sigaction(signal, &action, null) != 0)
         {
-            throw PosixException.FromLastError("sigaction");
+            Failed("sigaction");
         }
     }
 }

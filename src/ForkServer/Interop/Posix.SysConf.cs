@@ -13,7 +13,7 @@ public static partial class Posix
         long ticks = LibC.sysconf(_SC_CLK_TCK);
         if (ticks <= 0)
         {
-            throw PosixException.FromLastError("sysconf");
+            Failed("sysconf");
         }
         return ticks;
     }

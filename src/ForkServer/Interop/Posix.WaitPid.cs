@@ -1,43 +1,32 @@
 using System.Runtime.InteropServices;
-using Mono.Unix.Native;
-using Tmds.Linux;
 
 namespace ForkServer.Interop;
 
 public static partial class Posix
 {
-    /// <summary>waitpid(2) found no child in that state yet (only with <c>noHang</c>).</summary>
-    public const int NoChildReady = 0;
-
-    /// <summary>waitpid(2) failed with ECHILD: the caller has no children left to wait for.</summary>
-    public const int NoChildren = -1;
-
     /// <summary>
-    /// waitpid(2), through Mono.Posix. Returns the pid it reaped, <see cref="NoChildReady"/> or
-    /// <see cref="NoChildren"/>. With <paramref name="noHang"/> (WNOHANG) it never blocks, which is what lets one
-    /// loop reap every finished child no matter how many SIGCHLDs the kernel merged into one.
+    /// waitpid(2): the pid it reaped, 0 when <paramref name="noHang"/> (WNOHANG) found no child finished yet, or -ECHILD
+    /// when there is no such child at all. WNOHANG is what lets one loop reap every finished child, however many
+    /// SIGCHLDs the kernel merged into one.
     /// </summary>
-    public static int WaitPid(int pid, bool noHang, out WaitStatus status)
+    public static unsafe int WaitPid(int pid, bool noHang, out WaitStatus status)
     {
-        var options = noHang ? WaitOptions.WNOHANG : 0;
+        int raw = 0;
         while (true)
         {
-            int result = Syscall.waitpid(pid, out int raw, options);
+            int result = waitpid(pid, &raw, noHang ? WNOHANG : 0);
             status = new WaitStatus(raw);
             if (result >= 0)
             {
                 return result;
             }
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == LibC.EINTR)
+            if (!Interrupted())
             {
-                continue;
+                return Failed("waitpid", Errno.ECHILD);
             }
-            if (errno == LibC.ECHILD)
-            {
-                return NoChildren;
-            }
-            throw new PosixException("waitpid", errno);
         }
     }
+
+    [DllImport(Libc, SetLastError = true)]
+    private static extern unsafe int waitpid(int pid, int* status, int options);
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Tmds.Linux;
 
 namespace ForkServer.Interop;
@@ -6,34 +5,28 @@ namespace ForkServer.Interop;
 public static partial class Posix
 {
     /// <summary>
-    /// write(2) of the whole buffer, retrying EINTR and short writes. Returns false when a non-blocking descriptor
-    /// is full (EAGAIN) before anything was written.
+    /// write(2) once: the bytes written (maybe fewer than asked). Every failure of the output itself comes back as -errno
+    /// (EAGAIN when a non-blocking descriptor is full, EPIPE when its reader is gone, EBADF when it was closed, EIO,
+    /// ENOSPC, EDQUOT, EFBIG, ENXIO): the event log must never stop the server because its output failed.
     /// </summary>
-    public static unsafe bool Write(int fd, ReadOnlySpan<byte> buffer)
+    public static unsafe int Write(int fd, ReadOnlySpan<byte> bytes)
     {
-        while (!buffer.IsEmpty)
+        while (true)
         {
             long n;
-            fixed (byte* p = buffer)
+            fixed (byte* p = bytes)
             {
-                n = LibC.write(fd, p, (size_t)(ulong)buffer.Length);
+                n = LibC.write(fd, p, (size_t)(ulong)bytes.Length);
             }
             if (n >= 0)
             {
-                buffer = buffer[(int)n..];
-                continue;
+                return (int)n;
             }
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == LibC.EINTR)
+            if (!Interrupted())
             {
-                continue;
+                return Failed("write", Errno.EAGAIN, Errno.EPIPE, Errno.EBADF, Errno.EIO, Errno.ENOSPC, Errno.EDQUOT,
+                    Errno.EFBIG, Errno.ENXIO, Errno.ECONNRESET, Errno.EINVAL);
             }
-            if (errno == LibC.EAGAIN)
-            {
-                return false;
-            }
-            throw new PosixException("write", errno);
         }
-        return true;
     }
 }

@@ -3,20 +3,19 @@ using System.Runtime.InteropServices;
 namespace ForkServer.Interop;
 
 /// <summary>
-/// A libc call that failed, with the errno it set: <c>fork failed: EAGAIN (Resource temporarily unavailable)</c>.
-/// Every wrapper in <see cref="Posix"/> turns a -1 return into one of these at the boundary, so callers never read
-/// errno themselves (the runtime may overwrite it between two P/Invokes). A wrapper that expects some errnos
-/// (EINTR, EAGAIN) looks at the number first and makes an exception only to throw it: making one formats its
-/// message, an allocation the forking loop must not make on every turn.
+/// A libc call that failed with an errno its caller did not expect: <c>sigaction failed: EINVAL (Invalid argument)</c>.
+/// Errnos a caller handles come back from the wrapper as negative numbers instead (see <see cref="Posix"/>); when one of
+/// those must still be told to a person, <see cref="Describe"/> makes the same words.
 /// </summary>
-public sealed class PosixException(string call, int errno)
-    : Exception($"{call} failed: {Posix.ErrnoName(errno)} ({Marshal.GetPInvokeErrorMessage(errno)})")
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class PosixException(string call, int errno) : Exception(Describe(call, errno))
 {
     /// <summary>The libc function that failed, as <c>man 2</c> names it.</summary>
     public string Call { get; } = call;
 
     public int Errno { get; } = errno;
 
-    /// <summary>Reads errno as saved by the runtime right after the P/Invoke that just returned.</summary>
-    public static PosixException FromLastError(string call) => new(call, Marshal.GetLastPInvokeError());
+    /// <summary>"fork failed: EAGAIN (Resource temporarily unavailable)".</summary>
+    public static string Describe(string call, int errno) =>
+        $"{call} failed: {Posix.ErrnoName(errno)} ({Marshal.GetPInvokeErrorMessage(errno)})";
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.Versioning;
 using System.Text;
 using System.Text.Json;
 using ForkServer.Interop;
@@ -9,28 +10,57 @@ namespace ForkServer.Logging;
 /// <summary>
 /// One line per event, with the time and the pid of the process that saw it, so a student can follow parent and
 /// children side by side: <c>12:00:01.250 [4242] forked child 4250 for 127.0.0.1:53312</c>. Events go to standard
-/// output, errors to standard error. <c>--quiet</c> keeps only errors and the line that says where the server listens; <c>--log json</c> writes the same events as
-/// JSON objects with the fields spelled out.
+/// output, errors to standard error. <c>--quiet</c> keeps only errors and the line that says where the server
+/// listens; <c>--log json</c> writes the same events as JSON objects with the fields spelled out. A line the output
+/// cannot take is dropped and counted (<see cref="LogSink"/>); the first drop is said once on standard error, and
+/// the stop summary gives the count, which the children's drops add to (the count lives in memory they share).
 /// </summary>
-public sealed class EventLog(LogFormat format, bool quiet)
+public sealed class EventLog
 {
+    private readonly LogSink? _out;
+    private readonly LogSink? _error;
+    private readonly Stream? _portableOut;
+    private readonly Stream? _portableError;
+    private readonly SharedCounter? _dropped;
+    private long _droppedHere;
+    private bool _toldDropping;
+
+    public EventLog(LogFormat format, bool quiet)
+    {
+        Format = format;
+        Quiet = quiet;
+        // Taken when the log is made, before any fork: a forked child that set its output up itself would do that
+        // work, and its allocations, in every child.
+        if (OperatingSystem.IsLinux())
+        {
+            _out = LogSink.Open(1);
+            _error = LogSink.Open(2);
+            _dropped = new SharedCounter();
+        }
+        else
+        {
+            _portableOut = Console.OpenStandardOutput();
+            _portableError = Console.OpenStandardError();
+        }
+    }
+
     /// <summary>Text lines, nothing suppressed: for the commands that take no logging options.</summary>
-    public static EventLog Default { get; } = new(LogFormat.Text, quiet: false);
+    public static EventLog Default => s_default.Value;
 
-    // Taken when the log is made, before any fork: a forked child that touched the streams first would run their
-    // setup itself, in every child (a prefork worker logs before its parent has written a line).
-    private readonly StandardStream _out = StandardStream.Out;
-    private readonly StandardStream _error = StandardStream.Error;
+    private static readonly Lazy<EventLog> s_default = new(() => new EventLog(LogFormat.Text, quiet: false));
 
-    public LogFormat Format { get; } = format;
+    public LogFormat Format { get; }
 
-    public bool Quiet { get; } = quiet;
+    public bool Quiet { get; }
+
+    /// <summary>Lines that could not be written, by this process and every process forked from it after the log was made.</summary>
+    public long Dropped => OperatingSystem.IsLinux() ? _dropped!.Value : _droppedHere;
 
     public void Info(string name, string message, params ReadOnlySpan<LogField> fields)
     {
         if (!Quiet)
         {
-            _out.WriteLine(Render(name, message, fields));
+            Write(toError: false, Render(name, message, fields));
         }
     }
 
@@ -39,15 +69,71 @@ public sealed class EventLog(LogFormat format, bool quiet)
     /// been chosen by the kernel), without which a quiet server gives no sign of life.
     /// </summary>
     public void Always(string name, string message, params ReadOnlySpan<LogField> fields) =>
-        _out.WriteLine(Render(name, message, fields));
+        Write(toError: false, Render(name, message, fields));
 
     public void Error(string name, string message, params ReadOnlySpan<LogField> fields) =>
-        _error.WriteLine(Render(name, message, fields));
+        Write(toError: true, Render(name, message, fields));
+
+    /// <summary>
+    /// The last line of a run, the stop's summary: like <see cref="Info"/>, and also on standard error when standard
+    /// output lost lines, so that the count of lost lines reaches someone.
+    /// </summary>
+    public void Summary(string name, string message, params ReadOnlySpan<LogField> fields)
+    {
+        Info(name, message, fields);
+        if (OperatingSystem.IsLinux() && _out!.FirstFailure != 0)
+        {
+            Write(toError: true, Render(name, message, fields));
+        }
+    }
+
+    /// <summary>"; 12 log lines could not be written" for a summary line, or nothing when none was lost.</summary>
+    public string DroppedSummary() => Dropped == 0 ? "" : $"; {Dropped} log lines could not be written and were dropped";
+
+    private void Write(bool toError, byte[] line)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            var sink = toError ? _error! : _out!;
+            if (!sink.WriteLine(line))
+            {
+                NoteDropped(sink);
+            }
+            return;
+        }
+        try
+        {
+            var stream = toError ? _portableError! : _portableOut!;
+            stream.Write(line);
+            stream.Flush();
+        }
+        catch (IOException)
+        {
+            _droppedHere++;
+        }
+    }
+
+    [SupportedOSPlatform("linux")]
+    private void NoteDropped(LogSink sink)
+    {
+        _dropped!.Increment();
+        if (_toldDropping)
+        {
+            return;
+        }
+        _toldDropping = true;
+        string which = sink.StandardFd == 1 ? "standard output" : "standard error";
+        string why = PosixException.Describe("write", sink.FirstFailure);
+        // Said once, on the other stream; if that one fails too, the count is all that is left.
+        var other = sink.StandardFd == 1 ? _error! : _out!;
+        other.WriteLine(Encoding.UTF8.GetBytes(
+            $"forkserver [{Posix.GetPid()}]: the log cannot be written to {which} ({why}); lines it cannot take are dropped and counted, and the server goes on\n"));
+    }
 
     private byte[] Render(string name, string message, ReadOnlySpan<LogField> fields)
     {
         var now = DateTimeOffset.Now;
-        int pid = OperatingSystem.IsWindows() ? Environment.ProcessId : Posix.GetPid();
+        int pid = OperatingSystem.IsLinux() ? Posix.GetPid() : Environment.ProcessId;
         return Format == LogFormat.Text
             ? Encoding.UTF8.GetBytes($"{now:HH:mm:ss.fff} [{pid}] {message}\n")
             : RenderJson(now, pid, name, message, fields);

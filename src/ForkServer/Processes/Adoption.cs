@@ -3,6 +3,7 @@ using ForkServer.Interop;
 namespace ForkServer.Processes;
 
 /// <summary>How a process sees itself become an orphan: getppid(2) changes the moment the kernel re-parents it.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public static class Adoption
 {
     /// <summary>Polls getppid() until it is no longer <paramref name="parent"/>, for at most <paramref name="limit"/>; returns the new parent.</summary>

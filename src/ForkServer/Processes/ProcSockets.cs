@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
-using ForkServer.Server;
+using ForkServer.Net;
 
 namespace ForkServer.Processes;
 
@@ -10,6 +10,7 @@ namespace ForkServer.Processes;
 /// among its open descriptors (/proc/PID/fd), looked up in its network namespace's connection tables
 /// (/proc/PID/net/tcp and tcp6). The server needs to tell nobody anything: a child's client is what its socket says.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public static class ProcSockets
 {
     private const string Listen = "0A";
@@ -30,7 +31,7 @@ public static class ProcSockets
                 string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 if (fields.Length > 9 && fields[3] != Listen && inodes.Contains(fields[9]))
                 {
-                    return Listener.Format(ParseEndPoint(fields[2]));
+                    return Addresses.Format(ParseEndPoint(fields[2]));
                 }
             }
         }

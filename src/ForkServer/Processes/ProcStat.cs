@@ -7,6 +7,7 @@ namespace ForkServer.Processes;
 /// One process as the kernel describes it in /proc/PID/stat (see proc_pid_stat(5)): what <c>ps</c> reads too, so
 /// the demos and <c>forkserver ps</c> show exactly what a student sees in <c>ps</c> in another terminal.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public readonly record struct ProcStat(int Pid, string Comm, char State, int PPid, long StartTicks)
 {
     private static readonly Lazy<long> TicksPerSecond = new(Posix.ClockTicksPerSecond);

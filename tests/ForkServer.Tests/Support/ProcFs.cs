@@ -12,6 +12,13 @@ public static partial class ProcFs
     public const int SIGTERM = 15;
     public const int SIGINT = 2;
     public const int SIGSTOP = 19;
+    public const int SIGHUP = 1;
+    public const int SIGQUIT = 3;
+    public const int SIGUSR1 = 10;
+    public const int SIGSEGV = 11;
+    public const int SIGUSR2 = 12;
+    public const int SIGPIPE = 13;
+    public const int SIGALRM = 14;
 
     /// <summary>One line of /proc/PID/stat: state is R, S, D, Z, T...; PPid the parent's pid.</summary>
     public readonly record struct Stat(int Pid, string Comm, char State, int PPid);
@@ -63,6 +70,50 @@ public static partial class ProcFs
         }
         return found;
     }
+
+    /// <summary>
+    /// Every process below <paramref name="pid"/>, found as the kernel lists each one's children in
+    /// /proc/PID/task/TID/children (every thread's list: a child belongs to the thread that forked it).
+    /// </summary>
+    public static List<int> Tree(int pid)
+    {
+        var found = new List<int>();
+        var frontier = new Queue<int>([pid]);
+        while (frontier.TryDequeue(out int parent))
+        {
+            foreach (int child in ChildrenListed(parent))
+            {
+                found.Add(child);
+                frontier.Enqueue(child);
+            }
+        }
+        return found;
+    }
+
+    private static IEnumerable<int> ChildrenListed(int pid)
+    {
+        try
+        {
+            return Directory.GetDirectories($"/proc/{pid}/task")
+                .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Select(int.Parse).Distinct().ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Whether a process is alive: it exists and is not a zombie.</summary>
+    public static bool IsAlive(int pid) => Read(pid) is { State: not 'Z' and not 'X' };
+
+    /// <summary>The blocked-signal mask of one thread (SigBlk in /proc/PID/task/TID/status).</summary>
+    public static ulong BlockedSignals(int pid, int tid) =>
+        Convert.ToUInt64(File.ReadLines($"/proc/{pid}/task/{tid}/status").First(l => l.StartsWith("SigBlk:"))["SigBlk:".Length..].Trim(), 16);
+
+    /// <summary>Each thread of a process, with its name (comm).</summary>
+    public static List<(int Tid, string Name)> ThreadsOf(int pid) =>
+        [.. Directory.GetDirectories($"/proc/{pid}/task").Select(t => (int.Parse(Path.GetFileName(t)), File.ReadAllText(Path.Combine(t, "comm")).Trim()))];
 
     /// <summary>The parent, its parent and so on up to PID 1, read now.</summary>
     public static List<int> Ancestors(int pid)

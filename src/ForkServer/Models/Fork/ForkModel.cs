@@ -1,0 +1,57 @@
+using System.Runtime.Versioning;
+using ForkServer.Interop;
+using ForkServer.Logging;
+using ForkServer.Protocols;
+using ForkServer.Sessions;
+using ForkServer.Supervision;
+
+namespace ForkServer.Models.Fork;
+
+/// <summary>
+/// The tutorial's forking server: each client is served by a copy of the server made with fork(2), which runs the
+/// session with blocking calls on the descriptor it inherited and exits with a status that says how it ended
+/// (<see cref="SessionEnds"/>). The parent's loop is <see cref="ForkingServer"/>.
+/// </summary>
+[SupportedOSPlatform("linux")]
+public sealed class ForkModel(ServeOptions options, int listenFd, SessionFactory sessions, EventLog log)
+{
+    // Made in the parent and used only by children: each child works on its own copy-on-write copy, so a child
+    // allocates nothing. The session is made after the warm-up, so a protocol with state starts every child fresh.
+    private ISession _session = sessions.Create();
+    private readonly byte[] _buffer = new byte[sessions.MaxMessage];
+
+    // Read in the parent: a property getter the child called first would be compiled in every child (Debug builds
+    // do not inline it).
+    private readonly TimeSpan? _leaveOrphan = options.LeaveOrphan;
+
+    public int Run(SignalFunnel funnel)
+    {
+        Warmup.Run(Posix.LocalAddress(listenFd).IsIPv6, ServeWarmup);
+        _session = sessions.Create();
+        var child = new ClientChild(ChildRole.Client, "forked", ChildStart.Managed("fs-child"), Serve,
+            status => status.Exited ? SessionEnds.DescribeExitCode(status.ExitCode, sessions) : null);
+        return new ForkingServer(options, listenFd, child, log).Run(funnel, "");
+    }
+
+    /// <summary>In the child: the client's session, then (to watch an orphan) the grandchild; the exit status.</summary>
+    private int Serve(int client)
+    {
+        int status = ServeSession(client);
+        if (_leaveOrphan is { } stay)
+        {
+            Orphan.Leave(stay, log);
+        }
+        return status;
+    }
+
+    /// <summary>One session on the client's descriptor, closed after; the status that says how it ended.</summary>
+    private int ServeSession(int client)
+    {
+        var end = BlockingSessionRunner.Run(new DescriptorConnection(client), sessions, _session, _buffer);
+        Posix.Close(client);
+        return SessionEnds.ExitCode(end);
+    }
+
+    /// <summary>The warm-up's client, served in the parent by the very code a child runs.</summary>
+    private void ServeWarmup(int listener) => ServeSession(Posix.Accept(listener, out _));
+}

@@ -1,0 +1,136 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Versioning;
+using ForkServer.Interop;
+using ForkServer.Logging;
+using ForkServer.Networking;
+using ForkServer.Supervision;
+
+namespace ForkServer.Models.Fork;
+
+/// <summary>
+/// The loop of every model that forks a child per client (fork, spawn, exec): the parent only accepts, forks and
+/// reaps; what the child does with its client is the model's <see cref="ClientChild"/>. The loop is a series of small
+/// named steps, as in gunicorn's arbiter: wait (poll the listening socket and the signal funnel), handle the signals
+/// (which reaps, under the signal policy), accept and fork; then the supervisor's stop.
+/// </summary>
+[SupportedOSPlatform("linux")]
+public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChild child, EventLog log)
+{
+    private readonly AcceptGate _gate = new(options.MaxChildren, "children", log);
+    private Supervisor _supervisor = null!;
+    private SignalFunnel _funnel = null!;
+    private long _served;
+
+    // The client being forked for, and the child's body made once: the parent allocates nothing per client. Every
+    // page it writes after a fork is copied, and every page its heap grows by is one more page table entry the next
+    // fork copies and the next child's exit tears down.
+    private int _clientFd = -1;
+    private Func<int> _childBody = null!;
+
+    /// <param name="funnel">The server's signals.</param>
+    /// <param name="listening">The rest of the listening line, after "(model M": what this model says about itself.</param>
+    public int Run(SignalFunnel funnel, string listening)
+    {
+        _funnel = funnel;
+        _childBody = RunChild;
+        ChildStart.Rehearse(child.Attributes, _childBody, child.Run);
+        if (RuntimeFeature.IsDynamicCodeCompiled)
+        {
+            child.Rehearse?.Invoke();
+        }
+        _supervisor = new Supervisor(options.Reap, funnel, log, () => _served,
+            (_, status) => child.Meaning(status));
+        ForkSafety.AssertNothingRunsBeside();
+        string address = Listener.Where(listenFd);
+        string model = Cli.Names.Of(options.Model);
+        string reap = Cli.Names.Of(options.Reap);
+        log.Always("listening",
+            $"listening on {address} (model {model}{listening}, reap {reap}); watch the children with: ps -o pid,ppid,stat,comm,cmd --ppid {Posix.GetPid()}",
+            new LogField("address", address), new LogField("model", model), new LogField("reap", reap));
+        Span<PollEntry> wait = [new PollEntry(listenFd, PollEntry.Readable), new PollEntry(funnel.Fd, PollEntry.Readable)];
+        while (!_supervisor.Stop.Requested)
+        {
+            var children = _supervisor.Children;
+            if (options.Reap == ReapPolicy.Accept && children.Count >= options.MaxChildren)
+            {
+                // The tutorial reaps when a client is waiting; at the limit one is, in the backlog.
+                _supervisor.ReapFinished();
+            }
+            bool accepting = _gate.IsOpen(children.Count, children.Zombies);
+            // poll(2) skips a negative descriptor: while the gate is shut only signals and the sweep wake the loop.
+            wait[0].Fd = accepting ? listenFd : -1;
+            Posix.Poll(wait, _gate.WaitMilliseconds(_supervisor.WaitMilliseconds));
+            if (wait[1].CanRead)
+            {
+                _supervisor.HandleSignals();
+            }
+            else
+            {
+                _supervisor.Sweep();
+            }
+            if (accepting && !_supervisor.Stop.Requested)
+            {
+                if (wait[0].CanRead)
+                {
+                    AcceptAndFork();
+                }
+                else
+                {
+                    _gate.BacklogEmpty(children.Count);
+                }
+            }
+        }
+        Posix.Close(listenFd);
+        _supervisor.Shutdown(options.Grace);
+        return Cli.ExitCodes.Ok;
+    }
+
+    private void AcceptAndFork()
+    {
+        int client = Posix.Accept(listenFd, out var peer);
+        if (client < 0)
+        {
+            if (Errno.IsOutOfResources(client))
+            {
+                _gate.OutOfResources(PosixException.Describe("accept4", -client));
+            }
+            return;
+        }
+        _gate.Accepted();
+        // The client as text, made once for both lines and not at all when they are not printed.
+        string? text = log.Quiet ? null : peer.ToString();
+        if (text is not null)
+        {
+            log.Info("accepted", $"accepted {text}", new LogField("peer", text));
+        }
+        if (options.Reap == ReapPolicy.Accept)
+        {
+            _supervisor.ReapFinished();
+        }
+        child.Prepare?.Invoke(peer);
+        _clientFd = client;
+        int pid = _supervisor.Fork(new ChildLabel(child.Role, peer), child.Attributes, _childBody);
+        if (pid < 0)
+        {
+            Refusal.ServerBusy(client, peer, PosixException.Describe("fork", -pid), log);
+            return;
+        }
+        Posix.Close(client);
+        _served++;
+        if (text is not null)
+        {
+            int running = _supervisor.Children.Count - _supervisor.Children.Zombies;
+            log.Info(child.Verb, $"{child.Verb} child {pid} for {text} ({running} children running)",
+                new LogField("child", pid), new LogField("peer", text), new LogField("running", running));
+        }
+    }
+
+    /// <summary>In the child: let go of what only the parent uses, then the model's work on the client.</summary>
+    private int RunChild()
+    {
+        // Only the parent accepts and takes signals: the child's copies would only keep the port open.
+        Posix.Close(listenFd);
+        Posix.Close(_funnel.Fd);
+        return child.Run(_clientFd);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Runtime.Versioning;
+using ForkServer.Cli;
+using ForkServer.Interop;
+using ForkServer.Logging;
+using ForkServer.Models.Fork;
+using ForkServer.Models.InProcess;
+using ForkServer.Models.Prefork;
+using ForkServer.Models.Spawn;
+using ForkServer.Net;
+using ForkServer.Networking;
+using ForkServer.Sessions;
+using ForkServer.Supervision;
+
+namespace ForkServer.Models;
+
+/// <summary>Starts a server as <see cref="ServeOptions"/> say: the signal funnel, the bind, the privileges, then the chosen model.</summary>
+public static class ServerStart
+{
+    public static int Run(ServeOptions options)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            // First of all: it may start the program again, which must not have printed or opened anything yet.
+            SignalFunnel.BlockFromStart();
+            return RunOnLinux(options);
+        }
+        return RunWithoutFork(options);
+    }
+
+    [SupportedOSPlatform("linux")]
+    private static int RunOnLinux(ServeOptions options)
+    {
+        var log = new EventLog(options.LogFormat, options.Quiet);
+        try
+        {
+            // The paths that report running out of descriptors must not need one: under the JIT, the first use of an
+            // assembly opens its file. This one formats every errno message.
+            _ = PosixException.Describe("accept4", Errno.EMFILE);
+            InitDuty.Take(options.Subreaper, options.Reap, log);
+            var address = Addresses.Resolve(options.Host);
+            Privileges.RefuseRootOnPublicAddress(address, options.User, options.AllowRoot);
+            // Prefork workers wait in accept(2) itself; every other model polls the socket first.
+            int listenFd = Listener.Open(address, options.Port, nonBlocking: options.Model != ConcurrencyModel.Prefork);
+            Privileges.DropAfterBind(options.User);
+            var funnel = SignalFunnel.Open();
+            var sessions = SessionsFor(options);
+            return options.Model switch
+            {
+                ConcurrencyModel.Prefork => new PreforkModel(options, listenFd, sessions, log).Run(funnel),
+                ConcurrencyModel.Iterative or ConcurrencyModel.Thread => new ThreadModel(options, listenFd, sessions, log).Run(funnel),
+                ConcurrencyModel.Select => new SelectModel(options, listenFd, sessions, log).Run(funnel),
+                ConcurrencyModel.Spawn => new SpawnModel(options, listenFd, sessions, log).Run(funnel),
+                _ => new ForkModel(options, listenFd, sessions, log).Run(funnel),
+            };
+        }
+        catch (StartupException e)
+        {
+            log.Error("cannot-start", $"forkserver: {e.Message}", new LogField("error", e.Message));
+            return ExitCodes.CannotStart;
+        }
+        catch (PosixException e)
+        {
+            // A system call the server cannot do without failed (poll, signalfd, sigaction...): say which, and stop.
+            log.Error("failed", $"forkserver: {e.Message}", new LogField("error", e.Message));
+            return ExitCodes.Failure;
+        }
+    }
+
+    /// <summary>Where fork(2) does not exist (Windows), only the spawn model can serve; <c>--model fork</c> says so and falls back to it.</summary>
+    private static int RunWithoutFork(ServeOptions options)
+    {
+        var log = new EventLog(options.LogFormat, options.Quiet);
+        try
+        {
+            if (options.Model == ConcurrencyModel.Fork)
+            {
+                log.Always("fork-unavailable", "this system has no fork(2): serving each client in a spawned process instead (--model spawn)");
+            }
+            else if (options.Model != ConcurrencyModel.Spawn)
+            {
+                throw new StartupException($"--model {Names.Of(options.Model)} needs Linux; on this system use --model spawn, which starts a process per client");
+            }
+            if (!OperatingSystem.IsWindows())
+            {
+                throw new StartupException("this system is neither Linux nor Windows: ForkServer serves on those two only");
+            }
+            return new WindowsSpawnModel(options, Addresses.Resolve(options.Host), SessionsFor(options), log).Run();
+        }
+        catch (StartupException e)
+        {
+            log.Error("cannot-start", $"forkserver: {e.Message}", new LogField("error", e.Message));
+            return ExitCodes.CannotStart;
+        }
+    }
+
+    private static SessionFactory SessionsFor(ServeOptions options) =>
+        new(options.Protocol, options.Prefix, options.MaxMessage, options.IdleTimeout, options.SessionTimeout, options.QuitWord);
+}

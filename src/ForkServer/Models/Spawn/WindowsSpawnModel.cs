@@ -1,0 +1,255 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using ForkServer.Logging;
+using ForkServer.Net;
+using ForkServer.Networking;
+using ForkServer.Sessions;
+
+namespace ForkServer.Models.Spawn;
+
+/// <summary>
+/// The server where fork(2) does not exist (Windows): the parent accepts, starts this program again in its hidden child
+/// role (<see cref="SpawnedChild"/>) with System.Diagnostics.Process, hands it the connected socket
+/// (<see cref="SocketHandover"/>) and goes back to accept. Windows has no signals and no waitpid: Ctrl-C (or Ctrl-Break)
+/// asks for the stop, and each exit is learnt from <see cref="Process.Exited"/>.
+/// </summary>
+[SupportedOSPlatform("windows")]
+public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, SessionFactory sessions, EventLog log)
+{
+    /// <summary>The longest the accept loop goes without looking whether a stop was asked for.</summary>
+    private const int AcceptWaitMicroseconds = 200_000;
+
+    /// <summary>How long the stop waits for ended children to be reported gone.</summary>
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(10);
+
+    // Guards the table and the stop requests: Exited handlers and the Ctrl-C handler run on other threads.
+    private readonly object _gate = new();
+    private readonly Dictionary<int, Spawned> _children = [];
+    private readonly AcceptGate _acceptGate = new(options.MaxChildren, "children", log);
+    private readonly (string Path, List<string> Leading) _self = SelfCommand.Get();
+    private int _stopRequests;
+    private long _served;
+
+    public int Run()
+    {
+        using var listener = Open();
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStop);
+        using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnStop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStop);
+        string where = Addresses.Format(listener.LocalEndPoint);
+        log.Always("listening",
+            $"listening on {where} (model spawn); watch the children with: tasklist /fi \"PID eq {Environment.ProcessId}\" or, in PowerShell, Get-CimInstance Win32_Process -Filter \"ParentProcessId={Environment.ProcessId}\"",
+            new LogField("address", where), new LogField("model", "spawn"));
+        while (StopRequests == 0)
+        {
+            if (!_acceptGate.IsOpen(Running))
+            {
+                WaitForAnExit();
+            }
+            else if (listener.Poll(AcceptWaitMicroseconds, SelectMode.SelectRead))
+            {
+                AcceptAndSpawn(listener);
+            }
+            else
+            {
+                _acceptGate.BacklogEmpty(Running);
+            }
+        }
+        listener.Close();
+        Stop();
+        return Cli.ExitCodes.Ok;
+    }
+
+    private Socket Open()
+    {
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+            socket.Bind(new IPEndPoint(address, options.Port));
+            socket.Listen(ListenQueue.Length);
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new Cli.StartupException(BindFailure.Explain(BindFailure.From(e), address, options.Port, udp: false));
+        }
+    }
+
+    private int StopRequests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stopRequests;
+            }
+        }
+    }
+
+    private void OnStop(PosixSignalContext context)
+    {
+        // The server stops on its own terms: children first, then a summary.
+        context.Cancel = true;
+        lock (_gate)
+        {
+            _stopRequests++;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    private void AcceptAndSpawn(Socket listener)
+    {
+        Socket client;
+        try
+        {
+            client = listener.Accept();
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+        {
+            _acceptGate.OutOfResources($"accept failed: {e.SocketErrorCode}");
+            return;
+        }
+        catch (SocketException)
+        {
+            // The client gave up before we took it.
+            return;
+        }
+        _acceptGate.Accepted();
+        string peer = Addresses.Format(client.RemoteEndPoint);
+        log.Info("accepted", $"accepted {peer}", new LogField("peer", peer));
+        int pid;
+        try
+        {
+            var child = Start(peer);
+            SocketHandover.DuplicateInto(client, child);
+            pid = child.Id;
+        }
+        catch (Exception e) when (e is Win32Exception or InvalidOperationException or SocketException or IOException)
+        {
+            log.Error("busy", $"cannot start a child for {peer}: {e.Message}; told {peer} the server is busy and closed it",
+                new LogField("peer", peer), new LogField("error", e.Message));
+            client.Send("server busy, try again later\n"u8, SocketFlags.None, out _);
+            return;
+        }
+        finally
+        {
+            client.Dispose();
+        }
+        _served++;
+        int running = Running;
+        log.Info("spawned", $"spawned child {pid} for {peer} ({running} children running)",
+            new LogField("child", pid), new LogField("peer", peer), new LogField("running", running));
+    }
+
+    private Process Start(string peer)
+    {
+        var start = new ProcessStartInfo(_self.Path) { UseShellExecute = false, RedirectStandardInput = true };
+        foreach (string word in _self.Leading.Skip(1).Append(SelfCommand.SpawnedChild).Append("--peer").Append(peer))
+        {
+            start.ArgumentList.Add(word);
+        }
+        start.Environment[SpawnSettings.Variable] = SpawnSettings.Encode(sessions, options.LogFormat, options.Quiet);
+        start.Environment["DOTNET_TieredCompilation"] = "1";
+        var child = new Process { StartInfo = start, EnableRaisingEvents = true };
+        child.Exited += (_, _) => OnExited(child);
+        // Held across Start, so that a child that exits at once is in the table before its Exited handler looks.
+        lock (_gate)
+        {
+            child.Start();
+            _children.Add(child.Id, new Spawned(child, peer, Stopwatch.GetTimestamp()));
+        }
+        return child;
+    }
+
+    private void OnExited(Process child)
+    {
+        int code = child.ExitCode;
+        string why = SessionEnds.DescribeExitCode(code, sessions) is { } text ? $" ({text})" : "";
+        // Logged before the stop can see the table empty, so that no exit goes unreported when the server ends.
+        lock (_gate)
+        {
+            if (!_children.Remove(child.Id, out var spawned))
+            {
+                return;
+            }
+            int running = _children.Count;
+            log.Info("reaped",
+                $"child {child.Id} exited with status {code}{why} after {Stopwatch.GetElapsedTime(spawned.StartedTimestamp).TotalMilliseconds:0} ms ({running} children running)",
+                new LogField("child", child.Id), new LogField("peer", spawned.Peer), new LogField("status", $"exited with status {code}"),
+                new LogField("exit_code", code), new LogField("running", running));
+            Monitor.PulseAll(_gate);
+        }
+        child.Dispose();
+    }
+
+    /// <summary>
+    /// The stop: Windows has no SIGTERM to give a child a chance, so every child is ended at once (TerminateProcess)
+    /// and the server waits until every exit is seen, then logs a summary.
+    /// </summary>
+    private void Stop()
+    {
+        Process[] children = Snapshot();
+        log.Info("stopping", $"stop asked for (Ctrl-C): stopped accepting; ending {children.Length} children",
+            new LogField("signal", "SIGINT"), new LogField("running", children.Length));
+        foreach (var child in children)
+        {
+            try
+            {
+                child.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // It exited on its own in the meantime.
+            }
+        }
+        var clock = Stopwatch.StartNew();
+        lock (_gate)
+        {
+            while (_children.Count > 0 && clock.Elapsed < KillWait)
+            {
+                Monitor.Wait(_gate, TimeSpan.FromMilliseconds(100));
+            }
+        }
+        log.Summary("stopped", $"stopped: served {_served} clients; {children.Length} were running at shutdown, {children.Length} ended{log.DroppedSummary()}",
+            new LogField("served", _served), new LogField("running_at_shutdown", children.Length), new LogField("killed", children.Length));
+    }
+
+    /// <summary>At --max-children: sleeps until a child exits or a stop is asked for (or a while passes).</summary>
+    private void WaitForAnExit()
+    {
+        lock (_gate)
+        {
+            Monitor.Wait(_gate, TimeSpan.FromMicroseconds(AcceptWaitMicroseconds));
+        }
+    }
+
+    private int Running
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _children.Count;
+            }
+        }
+    }
+
+    private Process[] Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _children.Values.Select(c => c.Process)];
+        }
+    }
+
+    private readonly record struct Spawned(Process Process, string Peer, long StartedTimestamp);
+}

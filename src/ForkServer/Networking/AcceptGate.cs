@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using ForkServer.Logging;
+
+namespace ForkServer.Networking;
+
+/// <summary>
+/// Decides when the parent may take the next client: never past <c>--max-children</c> (xinetd's <c>instances</c>;
+/// waiting clients stay in the listen backlog), and not for a moment after accept(2) ran out of descriptors (EMFILE,
+/// ENFILE), because the listening socket stays readable and polling it again at once would spin a core. Each
+/// episode of holding back is logged when it starts and when it ends, not once per client: a limit episode ends
+/// when the backlog it filled has been emptied, not each time one child exits. <paramref name="what"/> names what the
+/// limit counts: children, sessions.
+/// </summary>
+public sealed class AcceptGate(int maxChildren, string what, EventLog log)
+{
+    /// <summary>How long accepting pauses after accept(2) ran out of descriptors.</summary>
+    public static readonly TimeSpan Backoff = TimeSpan.FromMilliseconds(100);
+
+    private long _pausedUntil;
+    private HoldReason _holding;
+    private int _acceptedWhileHeld;
+
+    private enum HoldReason
+    {
+        None,
+        ChildLimit,
+        Descriptors,
+    }
+
+    /// <summary>
+    /// Whether to poll the listening socket now, given how many slots are taken; <paramref name="zombies"/> of them by
+    /// children that have exited but are not reaped yet, which keep their slot until they are.
+    /// </summary>
+    public bool IsOpen(int taken, int zombies = 0)
+    {
+        if (taken >= maxChildren)
+        {
+            string zombieNote = zombies == 0 ? ""
+                : $"; {zombies} of them are zombies that have not been reaped, and a zombie keeps its slot until it is";
+            Hold(HoldReason.ChildLimit,
+                $"{taken} {what}, the limit (--max-children {maxChildren}){zombieNote}: not accepting until one ends; new clients wait in the backlog");
+            return false;
+        }
+        return Stopwatch.GetTimestamp() >= _pausedUntil;
+    }
+
+    /// <summary>How long the loop may sleep: <paramref name="longest"/> (-1: no limit), or less while a back-off is running out.</summary>
+    public int WaitMilliseconds(int longest)
+    {
+        long remaining = _pausedUntil - Stopwatch.GetTimestamp();
+        if (remaining <= 0)
+        {
+            return longest;
+        }
+        int backoff = (int)Math.Clamp(remaining * 1000 / Stopwatch.Frequency + 1, 1, int.MaxValue);
+        return longest < 0 ? backoff : Math.Min(backoff, longest);
+    }
+
+    /// <summary>
+    /// accept(2) failed for want of descriptors or memory (<paramref name="failure"/> says how): hold back for
+    /// <see cref="Backoff"/> instead of retrying at once.
+    /// </summary>
+    public void OutOfResources(string failure)
+    {
+        _pausedUntil = Stopwatch.GetTimestamp() + (long)(Backoff.TotalSeconds * Stopwatch.Frequency);
+        Hold(HoldReason.Descriptors,
+            $"{failure}; retrying every {Backoff.TotalMilliseconds:0} ms, clients wait in the backlog");
+    }
+
+    public void Accepted()
+    {
+        _acceptedWhileHeld++;
+        if (_holding == HoldReason.Descriptors)
+        {
+            Release("accept works again");
+        }
+    }
+
+    /// <summary>The gate was open and no client was waiting: whatever queued up behind the limit has been served.</summary>
+    public void BacklogEmpty(int taken)
+    {
+        if (_holding == HoldReason.ChildLimit)
+        {
+            Release($"backlog empty: the {_acceptedWhileHeld} clients accepted since the limit was reached are served; {taken} {what}");
+        }
+    }
+
+    private void Hold(HoldReason reason, string message)
+    {
+        if (_holding != reason)
+        {
+            _holding = reason;
+            _acceptedWhileHeld = 0;
+            log.Error("holding", message, new LogField("reason", reason.ToString()));
+        }
+    }
+
+    private void Release(string message)
+    {
+        _holding = HoldReason.None;
+        log.Info("accepting", message);
+    }
+}

@@ -1,0 +1,41 @@
+using System.Runtime.Versioning;
+using ForkServer.Interop;
+
+namespace ForkServer.Sessions;
+
+/// <summary>
+/// A connected socket's bare descriptor as an <see cref="IConnection"/>: recv(2), send(2) with MSG_NOSIGNAL (a client
+/// that is gone is EPIPE, never a SIGPIPE), and SO_RCVTIMEO and SO_SNDTIMEO, whose expiry makes a call fail with EAGAIN.
+/// </summary>
+[SupportedOSPlatform("linux")]
+public readonly struct DescriptorConnection(int fd) : IConnection
+{
+    public int Receive(Span<byte> buffer)
+    {
+        int n = Posix.Receive(fd, buffer);
+        return n >= 0 ? n : n == -Errno.EAGAIN ? Connection.TimedOut : Connection.Gone;
+    }
+
+    public int Send(ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            int n = Posix.Send(fd, bytes);
+            if (n < 0)
+            {
+                return n == -Errno.EAGAIN ? Connection.TimedOut : Connection.Gone;
+            }
+            bytes = bytes[n..];
+        }
+        return 0;
+    }
+
+    // Through SetReceiveTimeout, so that the warm-up compiles it too: a session near its deadline calls it in a child.
+    public void SetTimeouts(TimeSpan receive, TimeSpan send)
+    {
+        SetReceiveTimeout(receive);
+        Posix.SetSendTimeout(fd, send);
+    }
+
+    public void SetReceiveTimeout(TimeSpan receive) => Posix.SetReceiveTimeout(fd, receive);
+}

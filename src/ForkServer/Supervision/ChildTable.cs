@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Runtime.Versioning;
+using ForkServer.Interop;
+
+namespace ForkServer.Supervision;
+
+/// <summary>
+/// The children a server forked and has not reaped yet, by pid: what each is for, when it started, and, once the
+/// server saw it exit without reaping it (reap policies accept and none), when it became a zombie.
+/// </summary>
+[SupportedOSPlatform("linux")]
+public sealed class ChildTable
+{
+    private readonly Dictionary<int, Child> _children = [];
+
+    public int Count => _children.Count;
+
+    /// <summary>Listed children known to have exited and not been reaped: zombies that still fill a slot.</summary>
+    public int Zombies { get; private set; }
+
+    public IEnumerable<int> Pids => _children.Keys;
+
+    public IEnumerable<Child> All => _children.Values;
+
+    public bool Contains(int pid) => _children.ContainsKey(pid);
+
+    public void Add(int pid, ChildLabel label) => _children[pid] = new Child(pid, label, Stopwatch.GetTimestamp(), 0);
+
+    /// <summary>Notes that a listed child has exited but is not reaped yet; false if it was noted before.</summary>
+    public bool MarkExited(int pid)
+    {
+        if (!_children.TryGetValue(pid, out var child) || child.ExitedTimestamp != 0)
+        {
+            return false;
+        }
+        _children[pid] = child with { ExitedTimestamp = Stopwatch.GetTimestamp() };
+        Zombies++;
+        return true;
+    }
+
+    /// <summary>Forgets a reaped child; null when the pid was never ours (an orphan adopted as PID 1 or subreaper).</summary>
+    public Child? Remove(int pid)
+    {
+        if (!_children.Remove(pid, out var child))
+        {
+            return null;
+        }
+        if (child.ExitedTimestamp != 0)
+        {
+            Zombies--;
+        }
+        return child;
+    }
+
+    public void Clear()
+    {
+        _children.Clear();
+        Zombies = 0;
+    }
+
+    /// <summary>Sends <paramref name="signal"/> to every child not known to have exited; returns how many got it.</summary>
+    public int SignalAll(int signal)
+    {
+        int delivered = 0;
+        foreach (var child in _children.Values)
+        {
+            if (child.ExitedTimestamp == 0 && Posix.Kill(child.Pid, signal) == 0)
+            {
+                delivered++;
+            }
+        }
+        return delivered;
+    }
+
+    public readonly record struct Child(int Pid, ChildLabel Label, long StartedTimestamp, long ExitedTimestamp)
+    {
+        public TimeSpan Age => Stopwatch.GetElapsedTime(StartedTimestamp);
+
+        /// <summary>How long it ran: until it exited if that was seen, else until now.</summary>
+        public TimeSpan Lived => ExitedTimestamp == 0 ? Age : Stopwatch.GetElapsedTime(StartedTimestamp, ExitedTimestamp);
+
+        /// <summary>How long it has been a zombie, if its exit was seen.</summary>
+        public TimeSpan? ZombieFor => ExitedTimestamp == 0 ? null : Stopwatch.GetElapsedTime(ExitedTimestamp);
+    }
+}
