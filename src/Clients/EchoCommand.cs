@@ -27,7 +27,7 @@ public static class EchoCommand
         command.SetAction(parsed =>
         {
             bool datagrams = parsed.GetValue(udp) || parsed.GetValue(style) == EchoStyle.Udp.Name;
-            var chosen = datagrams && parsed.GetResult(style) is null ? EchoStyle.Udp : EchoStyle.All.First(s => s.Name == parsed.GetValue(style));
+            var chosen = datagrams && parsed.GetResult(style) is null or { Implicit: true } ? EchoStyle.Udp : EchoStyle.All.First(s => s.Name == parsed.GetValue(style));
             return Run(parsed.GetValue(address.Host)!, parsed.GetValue(address.Port), datagrams, chosen);
         });
         return command;
