@@ -108,7 +108,7 @@ public sealed class InputTests
     [Fact]
     public void ADualStackServerLogsAnIPv4ClientAsIPv4AndPsShowsIPv6ClientsInBrackets()
     {
-        using var server = ServerProcess.Start("--host", "::", "--log", "json");
+        using var server = ServerProcess.Start("--host", "::", "--allow-root", "--log", "json");
         using var four = new TcpClientSession(server.Port, "127.0.0.1");
         using var six = new TcpClientSession(server.Port, "::1");
         Assert.Equal("you send:4", four.Exchange("4", "you send:4"));
@@ -225,14 +225,20 @@ public sealed class InputTests
         using var server = ServerProcess.Start("chat", "--peers", "1", "--max-message", "300000");
         string big = new('b', 250_000);
         string tooBig = new('t', 300_001);
-        // The server's first line is too long and is not sent; its next line is.
-        server.StandardInput.Write(tooBig + "\nsmall\nq\n");
-        server.StandardInput.Flush();
         using (var peer = new TcpClientSession(server.Port))
         {
+            // The server's first line is too long and is not sent; its next line is. Written while the server reads,
+            // as a pipe larger than its buffer must be.
+            var typing = new Thread(() =>
+            {
+                server.StandardInput.Write(tooBig + "\nsmall\nq\n");
+                server.StandardInput.Flush();
+            });
+            typing.Start();
             Assert.Equal("small", peer.ReceiveText(5));
             peer.Send(big);
             Assert.Equal("q", peer.ReceiveText(1));
+            Assert.True(typing.Join(TimeSpan.FromSeconds(20)));
         }
         Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(20)));
         Assert.Equal(["Client: " + big], server.Output.Where(l => l.StartsWith("Client: ")));

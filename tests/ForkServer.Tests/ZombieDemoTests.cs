@@ -21,7 +21,7 @@ public sealed partial class ZombieDemoTests
         Assert.Equal('Z', held?.State);
         Assert.Equal(demo.Pid, held?.PPid);
         Assert.Contains("<defunct>", line);
-        demo.WaitForLine(l => l.Contains($"ps -o pid,ppid,stat,cmd -p {child}"), TimeSpan.FromSeconds(10));
+        demo.WaitForLine(l => l.Contains($"ps -o pid,ppid,stat,comm,cmd -p {child}"), TimeSpan.FromSeconds(10));
 
         Assert.Equal(0, demo.WaitForExit(TimeSpan.FromSeconds(30)));
         Assert.Contains(demo.Output, l => l.Contains($"waitpid({child}) returned {child}: the child exited with status 42"));

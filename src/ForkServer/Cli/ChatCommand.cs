@@ -48,8 +48,7 @@ public static class ChatCommand
             }
             var local = (IPEndPoint)listener.LocalEndPoint!;
             string where = Addresses.Format(local);
-            log.Always("listening", $"listening on {where} (chat); waiting for the other side: forkclient chat --port {local.Port}",
-                new LogField("address", where), new LogField("model", "chat"));
+            log.Listening(where, "chat", $"waiting for the other side: forkclient chat --port {local.Port}", new LogField("model", "chat"));
             for (int held = 0; peers == 0 || held < peers; held++)
             {
                 using var peer = listener.Accept();

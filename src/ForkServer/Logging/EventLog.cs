@@ -71,6 +71,19 @@ public sealed class EventLog
     public void Always(string name, string message, params ReadOnlySpan<LogField> fields) =>
         Write(toError: false, Render(name, message, fields));
 
+    /// <summary>
+    /// The line every server prints once it serves, even with <c>--quiet</c>: where, how (<paramref name="how"/>),
+    /// how to watch it, and the pid to signal to stop it, which under <c>dotnet run</c> is not the pid a script
+    /// started (and <c>dotnet run</c> started from a script ignores SIGINT).
+    /// </summary>
+    public void Listening(string address, string how, string? watch, params ReadOnlySpan<LogField> fields)
+    {
+        int pid = Environment.ProcessId;
+        string stop = OperatingSystem.IsWindows() ? "stop it with Ctrl-C" : $"stop it with Ctrl-C or: kill -TERM {pid}";
+        Always("listening", $"listening on {address} ({how}){(watch is null ? "" : "; " + watch)}; {stop}",
+            [new LogField("address", address), new LogField("pid", pid), .. fields]);
+    }
+
     public void Error(string name, string message, params ReadOnlySpan<LogField> fields) =>
         Write(toError: true, Render(name, message, fields));
 

@@ -40,9 +40,9 @@ public sealed class LogSink
     public static LogSink Open(int standardFd)
     {
         var kind = Posix.Describe(standardFd);
-        if (kind == DescriptorKind.Pipe && OwnDescriptors.IsOwnPipe(standardFd))
+        if (kind != DescriptorKind.Closed && OwnDescriptors.OpenedHere(standardFd))
         {
-            // Started with it closed: the runtime's own pipe took its number.
+            // Started with it closed: a descriptor the runtime opened took its number.
             kind = DescriptorKind.Closed;
         }
         if (kind is DescriptorKind.Pipe or DescriptorKind.Terminal)

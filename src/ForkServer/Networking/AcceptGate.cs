@@ -24,6 +24,8 @@ public sealed class AcceptGate(int maxChildren, string what, EventLog log)
     {
         None,
         ChildLimit,
+        // Every slot held by a zombie: said again, since only reaping (not a session ending) frees one now.
+        ZombieLimit,
         Descriptors,
     }
 
@@ -37,7 +39,7 @@ public sealed class AcceptGate(int maxChildren, string what, EventLog log)
         {
             string zombieNote = zombies == 0 ? ""
                 : $"; {zombies} of them are zombies that have not been reaped, and a zombie keeps its slot until it is";
-            Hold(HoldReason.ChildLimit,
+            Hold(zombies >= taken ? HoldReason.ZombieLimit : HoldReason.ChildLimit,
                 $"{taken} {what}, the limit (--max-children {maxChildren}){zombieNote}: not accepting until one ends; new clients wait in the backlog");
             return false;
         }
@@ -79,7 +81,7 @@ public sealed class AcceptGate(int maxChildren, string what, EventLog log)
     /// <summary>The gate was open and no client was waiting: whatever queued up behind the limit has been served.</summary>
     public void BacklogEmpty(int taken)
     {
-        if (_holding == HoldReason.ChildLimit)
+        if (_holding is HoldReason.ChildLimit or HoldReason.ZombieLimit)
         {
             Release($"backlog empty: the {_acceptedWhileHeld} clients accepted since the limit was reached are served; {taken} {what}");
         }

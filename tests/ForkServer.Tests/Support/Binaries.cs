@@ -24,9 +24,10 @@ public static class Binaries
     {
         string output = Path.Combine(RepoRoot, "artifacts", "aot", "linux-x64");
         string binary = Path.Combine(output, name);
-        // A binary older than any source file would test yesterday's code; the build tool republishes it too.
+        // A binary older than any source file (its own project's or the shared one's) would test yesterday's code; the build tool republishes it too.
         string sources = Path.Combine(RepoRoot, "src", project);
-        bool stale = !File.Exists(binary) || Directory.EnumerateFiles(sources, "*.cs*", SearchOption.AllDirectories)
+        bool stale = !File.Exists(binary) || new[] { sources, Path.Combine(RepoRoot, "src", "Shared") }
+            .SelectMany(d => Directory.EnumerateFiles(d, "*.cs*", SearchOption.AllDirectories))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
             .Any(f => File.GetLastWriteTimeUtc(f) > File.GetLastWriteTimeUtc(binary));
         if (stale)

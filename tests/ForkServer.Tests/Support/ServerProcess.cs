@@ -30,6 +30,9 @@ public sealed partial class ServerProcess : IDisposable
     /// <summary>The port the server said it listens on.</summary>
     public int Port { get; private set; }
 
+    /// <summary>For a server that names its port in its own words (the tutorial's programs).</summary>
+    public void SetPort(int port) => Port = port;
+
     public IReadOnlyCollection<string> Output => _stdout;
 
     public IReadOnlyCollection<string> Errors => _stderr;

@@ -44,9 +44,8 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
         string address = Listener.Where(listenFd);
         string model = Cli.Names.Of(options.Model);
         string reap = Cli.Names.Of(options.Reap);
-        log.Always("listening",
-            $"listening on {address} (model {model}{listening}, reap {reap}); watch the children with: ps -o pid,ppid,stat,comm,cmd --ppid {Posix.GetPid()}",
-            new LogField("address", address), new LogField("model", model), new LogField("reap", reap));
+        log.Listening(address, $"model {model}{listening}, reap {reap}", $"watch the children with: ps -o pid,ppid,stat,comm,cmd --ppid {Posix.GetPid()}",
+            new LogField("model", model), new LogField("reap", reap));
         Span<PollEntry> wait = [new PollEntry(listenFd, PollEntry.Readable), new PollEntry(funnel.Fd, PollEntry.Readable)];
         while (!_supervisor.Stop.Requested)
         {

@@ -37,8 +37,8 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
         var gate = new AcceptGate(options.MaxChildren, "sessions", log);
         (_watchInput, string input) = StandardInput.Decide();
         string address = Listener.Where(listenFd);
-        log.Always("listening", $"listening on {address} (model select, one thread polls every client); {input}",
-            new LogField("address", address), new LogField("model", "select"), new LogField("stdin_stops", _watchInput));
+        log.Listening(address, "model select, one thread polls every client", input,
+            new LogField("model", "select"), new LogField("stdin_stops", _watchInput));
         while (!_host.Stop.Requested && _inputStop is null)
         {
             bool accepting = gate.IsOpen(_clients.Count);

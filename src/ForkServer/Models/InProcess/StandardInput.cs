@@ -19,7 +19,7 @@ public static class StandardInput
     public static (bool Watch, string Says) Decide() => Posix.Describe(Fd) switch
     {
         DescriptorKind.Terminal => (true, "type a line here to stop it"),
-        DescriptorKind.Pipe when OwnDescriptors.IsOwnPipe(Fd) => (false, "standard input was closed, so nothing typed stops it"),
+        _ when OwnDescriptors.OpenedHere(Fd) => (false, "standard input is closed, so nothing typed stops it"),
         DescriptorKind.Pipe => (true, "a line on standard input, or its end, stops it"),
         DescriptorKind.Closed => (false, "standard input is closed, so nothing typed stops it"),
         var kind => (false, $"standard input is a {Describe(kind)}, which is not watched"),

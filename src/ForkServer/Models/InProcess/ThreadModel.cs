@@ -31,9 +31,8 @@ public sealed class ThreadModel(ServeOptions options, int listenFd, SessionFacto
         _wake = Posix.Pipe();
         string address = Listener.Where(listenFd);
         string model = Cli.Names.Of(options.Model);
-        log.Always("listening",
-            $"listening on {address} (model {model}, {(_iterative ? "one client at a time" : "a thread per client")}); the server is process {Posix.GetPid()}",
-            new LogField("address", address), new LogField("model", model));
+        log.Listening(address, $"model {model}, {(_iterative ? "one client at a time" : "a thread per client")}", null,
+            new LogField("model", model));
         Span<PollEntry> wait =
         [
             new PollEntry(listenFd, PollEntry.Readable), new PollEntry(funnel.Fd, PollEntry.Readable), new PollEntry(_wake.Read, PollEntry.Readable),

@@ -54,9 +54,8 @@ public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFact
         // Workers first, so that the listening line means the server is ready to serve.
         StartMissingWorkers();
         string address = Listener.Where(listenFd);
-        log.Always("listening",
-            $"listening on {address} (model prefork, {options.Workers} workers); watch the workers with: ps -o pid,ppid,stat,comm,cmd --ppid {Posix.GetPid()}",
-            new LogField("address", address), new LogField("model", "prefork"), new LogField("workers", options.Workers));
+        log.Listening(address, $"model prefork, {options.Workers} workers", $"watch the workers with: ps -o pid,ppid,stat,comm,cmd --ppid {Posix.GetPid()}",
+            new LogField("model", "prefork"), new LogField("workers", options.Workers));
         while (!_supervisor.Stop.Requested)
         {
             if (Posix.WaitReadable(funnel.Fd, _forkFailed ? RetryMilliseconds : -1))

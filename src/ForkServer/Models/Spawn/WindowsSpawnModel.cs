@@ -41,9 +41,9 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnStop);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStop);
         string where = Addresses.Format(listener.LocalEndPoint);
-        log.Always("listening",
-            $"listening on {where} (model spawn); watch the children with: tasklist /fi \"PID eq {Environment.ProcessId}\" or, in PowerShell, Get-CimInstance Win32_Process -Filter \"ParentProcessId={Environment.ProcessId}\"",
-            new LogField("address", where), new LogField("model", "spawn"));
+        log.Listening(where, "model spawn",
+            $"watch the children with: tasklist /fi \"PID eq {Environment.ProcessId}\" or, in PowerShell, Get-CimInstance Win32_Process -Filter \"ParentProcessId={Environment.ProcessId}\"",
+            new LogField("model", "spawn"));
         while (StopRequests == 0)
         {
             if (!_acceptGate.IsOpen(Running))

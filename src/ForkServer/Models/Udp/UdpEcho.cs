@@ -24,7 +24,7 @@ public sealed class UdpEcho(IPAddress address, int port, string? user, bool allo
         int socket = Listener.OpenDatagram(address, port);
         Privileges.DropAfterBind(user);
         string where = Listener.Where(socket);
-        log.Always("listening", $"listening on {where} (UDP echo)", new LogField("address", where), new LogField("model", "udp"));
+        log.Listening(where, "UDP echo", null, new LogField("model", "udp"));
         // The largest UDP payload: a smaller buffer would cut datagrams short.
         var buffer = new byte[65535];
         Span<PollEntry> wait = [new PollEntry(socket, PollEntry.Readable), new PollEntry(funnel.Fd, PollEntry.Readable)];
