@@ -15,15 +15,15 @@ public sealed class InitTests : IDisposable
     private const string Tini = "/usr/bin/tini";
 
     /// <summary>
-    /// A child that records every signal it traps into the file $1, then its own SigBlk and SigIgn lines, then
-    /// "ready"; with $2, it first starts another recorder for $2 in the background (its own child, in its group). It
-    /// runs until the file $1.stop exists (at most a minute).
+    /// A child that writes into the file $1 its own SigBlk and SigIgn lines (read without a fork: a shell waiting for
+    /// a child blocks signals), then every signal it traps; with $2, it starts another recorder for $2 in the
+    /// background (its own child, in its group); then "ready". It runs until the file $1.stop exists (a minute at most).
     /// </summary>
     private const string Recorder = """
         #!/bin/sh
         out=$1
+        while read -r key value; do case $key in SigBlk:|SigIgn:) echo "$key	$value" >> $out;; esac; done < /proc/$$/status
         for s in TERM INT HUP USR1 USR2; do trap "echo $s >> $out" $s; done
-        grep -E '^(SigBlk|SigIgn)' /proc/$$/status >> $out
         if [ -n "$2" ]; then "$0" "$2" & fi
         echo ready >> $out
         i=0
