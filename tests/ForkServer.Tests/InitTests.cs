@@ -55,7 +55,7 @@ public sealed class InitTests : IDisposable
             Assert.SkipUnless(File.Exists(Tini), "tini is not installed (Debian package tini)");
             return [Tini, .. options, "--", .. command];
         }
-        return [Binaries.Server, "init", .. options, "--", .. command];
+        return [Binaries.ServerFor(init == "forkserver-aot" ? Build.Aot : Build.Jit), "init", .. options, "--", .. command];
     }
 
     private static ServerProcess Launch(string[] command) => ServerProcess.Launch(command[0], command[1..]);
@@ -99,6 +99,7 @@ public sealed class InitTests : IDisposable
     [InlineData("forkserver", new[] { "-e", "143" }, "kill -TERM $$", 0)]
     [InlineData("tini", new[] { "-e", "143" }, "kill -INT $$", 130)]
     [InlineData("forkserver", new[] { "-e", "143" }, "kill -INT $$", 130)]
+    [InlineData("forkserver-aot", new[] { "-e", "143" }, "kill -INT $$", 130)]
     public void ExitsWithTheCommandsStatus(string init, string[] options, string script, int expected)
     {
         string[] command = Under(init, ["-s", .. options], "sh", "-c", script);
@@ -108,6 +109,7 @@ public sealed class InitTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Inits))]
+    [InlineData("forkserver-aot")]
     public void EverySignalToInitReachesTheChild(string init)
     {
         string file = Path.Combine(_dir, "child");
@@ -121,7 +123,7 @@ public sealed class InitTests : IDisposable
         File.WriteAllText(file + ".stop", "");
         Assert.Equal(0, process.WaitForExit(Patience));
         Assert.Equal(["TERM", "INT", "HUP", "USR1"], Lines(file).Where(l => l is "TERM" or "INT" or "HUP" or "USR1" or "USR2"));
-        if (init == "forkserver")
+        if (init != "tini")
         {
             // COMMAND starts as from a shell: nothing blocked, nothing ignored, though init blocks its signals from exec.
             Assert.Contains("SigBlk:\t0000000000000000", Lines(file));
