@@ -282,6 +282,24 @@ public sealed class InitTests : IDisposable
         Assert.Equal(0, process.WaitForExit(Patience));
     }
 
+    [Theory]
+    [MemberData(nameof(Inits))]
+    public void AnExecThatFailsInTheChildExits127(string init)
+    {
+        // Found and executable at start, but its interpreter is not there: execve fails in the child with ENOENT.
+        string script = Path.Combine(_dir, "bad-interpreter");
+        File.WriteAllText(script, "#!/no/such/interpreter\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        string[] command = Under(init, ["-s"], script);
+        using var process = Launch(["/usr/bin/env", "FORKSERVER_REPORT_CHILD_ALLOCATIONS=1", .. command]);
+        Assert.Equal(127, process.WaitForExit(Patience));
+        if (init != "tini")
+        {
+            // The child's path from fork to _exit allocated nothing (a forked child of the JIT must not).
+            Assert.Contains(process.Errors, l => l.StartsWith("child-allocations ", StringComparison.Ordinal) && l.EndsWith(" 0", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void ArgumentsAfterTheDoubleDashReachTheCommandUntouched()
     {
