@@ -24,11 +24,12 @@ public static class InitCommand
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every event: start, signals forwarded, reaping, exit (tini -v)" };
         var waitAll = new Option<bool>("--wait-all") { Description = "Once COMMAND has exited, wait up to --grace for the processes left under init, then SIGTERM them, wait --grace again, SIGKILL, and reap them all" };
         var grace = OptionRules.Seconds("--grace", "Seconds --wait-all waits before SIGTERM, and again before SIGKILL", 10, 0, Day);
-        var delay = OptionRules.ParsedList("--delay-signal", "SIGNAL:SECONDS: forward SIGNAL that much later (time for a load balancer to let go); may be given again",
+        var delay = OptionRules.ParsedList("--delay-signal", "Forward SIGNAL that many seconds late (time for a load balancer to let go); may be given again",
             text => OperatingSystem.IsLinux() ? SignalDelay.Parse(text) : null, "SIGNAL:SECONDS, a signal init forwards and 0 to 86400 seconds");
-        var rewrite = OptionRules.ParsedList("--rewrite", "FROM:TO: forward signal FROM as TO, or not at all with TO 0 (dumb-init -r); may be given again",
+        var rewrite = OptionRules.ParsedList("--rewrite", "Forward signal FROM as TO, or not at all with TO 0 (dumb-init -r); may be given again",
             text => OperatingSystem.IsLinux() ? SignalRewrite.Parse(text) : null, "FROM:TO, a signal init forwards and a signal or 0");
         var logFormat = OptionRules.Choice("--log", "Event log format: text lines for people, JSON lines for scripts", LogFormat.Text);
+        (remap.HelpName, parentDeath.HelpName, grace.HelpName, delay.HelpName, rewrite.HelpName) = ("CODE", "SIGNAL", "SECONDS", "SIGNAL:SECONDS", "FROM:TO");
         var init = new Command("init", "Run COMMAND as an init does in a container (like tini): forward signals to it, reap every zombie, exit with its status")
         {
             subreaper, group, remap, parentDeath, warn, verbose, waitAll, grace, delay, rewrite, logFormat, command,
