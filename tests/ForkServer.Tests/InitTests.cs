@@ -205,6 +205,20 @@ public sealed class InitTests : IDisposable
         Assert.Single(wrapper.Events("killing"));
     }
 
+    [Fact]
+    public void WithWaitAllASigtermToInitCutsTheWaitShort()
+    {
+        PidNamespace.SkipUnlessPermitted();
+        using var wrapper = Launch([.. PidNamespace.Unshare, .. Under("forkserver", ["--wait-all", "--grace", "25", "-v", "--log", "json"], "sh", "-c", "sleep 60 & exit 0")]);
+        wrapper.WaitForLine(l => l.Contains("\"waiting\"", StringComparison.Ordinal), Patience);
+        ProcFs.Kill(ProcFs.ChildrenOf(wrapper.Pid).Single().Pid, ProcFs.SIGTERM);
+        Assert.Equal(0, wrapper.WaitForExit(Patience));
+        Assert.Single(wrapper.Events("hurried"));
+        Assert.Single(wrapper.Events("terminating"));
+        var orphan = wrapper.Events("reaped").Single(e => e.TryGetProperty("orphan", out _));
+        Assert.Equal("killed by SIGTERM", orphan.GetProperty("status").GetString());
+    }
+
     [Theory]
     [MemberData(nameof(Inits))]
     public void NotPid1NorSubreaperInitWarnsAndOrphansGoElsewhere(string init)

@@ -23,6 +23,9 @@ public sealed class InitProcess
 
     private static readonly SignalSet s_terminalStop = SignalSet.Of(Signals.SIGTTOU);
 
+    /// <summary>What cuts a wait of --wait-all short.</summary>
+    private static readonly SignalSet s_stopSignals = SignalSet.Of(Signals.SIGTERM, Signals.SIGINT, Signals.SIGQUIT);
+
     private readonly InitOptions _options;
     private readonly ExecImage _image;
     private readonly EventLog _log;
@@ -264,13 +267,16 @@ public sealed class InitProcess
                 return false;
             }
             Posix.WaitReadable(_funnel.Fd, (int)Math.Clamp(left.TotalMilliseconds, 1, WaitStepMilliseconds));
-            var signals = _funnel.Take();
+            var signals = _funnel.Take().Except(SignalSet.Of(Signals.SIGCHLD));
             Reap();
-            int stop = signals.Except(SignalSet.Of(Signals.SIGCHLD)).First;
-            if (stop is Signals.SIGTERM or Signals.SIGINT or Signals.SIGQUIT && _reaper.HasChildren)
+            if (!signals.IsEmpty)
             {
-                _log.Info("hurried", $"{Signals.Name(stop)} received: not waiting any longer", new LogField("signal", Signals.Name(stop)));
-                return false;
+                if (!signals.Except(s_stopSignals).Equals(signals))
+                {
+                    _log.Info("hurried", $"{signals} received: not waiting any longer", new LogField("signals", signals.ToString()));
+                    return !_reaper.HasChildren;
+                }
+                _log.Info("signal-ignored", $"{signals} received: not forwarded, COMMAND has exited", new LogField("signals", signals.ToString()));
             }
         }
         return true;
