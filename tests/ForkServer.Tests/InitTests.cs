@@ -23,13 +23,15 @@ public sealed class InitTests : IDisposable
         #!/bin/sh
         out=$1
         while read -r key value; do case $key in SigBlk:|SigIgn:) echo "$key	$value" >> $out;; esac; done < /proc/$$/status
-        for s in TERM INT HUP USR1 USR2; do trap "echo $s >> $out" $s; done
+        for s in TERM INT HUP USR1 USR2 WINCH; do trap "echo $s >> $out" $s; done
         if [ -n "$2" ]; then "$0" "$2" & fi
         echo ready >> $out
         i=0
         while [ ! -e "$out.stop" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
         wait
         """;
+
+    private const int SIGWINCH = 28;
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
@@ -115,14 +117,20 @@ public sealed class InitTests : IDisposable
         string file = Path.Combine(_dir, "child");
         using var process = Launch(Under(init, ["-s"], RecorderScript(), file));
         WaitForLine(file, "ready", process);
-        foreach (string signal in new[] { "TERM", "INT", "HUP", "USR1" })
+        if (init != "tini")
         {
-            process.Signal(signal switch { "TERM" => ProcFs.SIGTERM, "INT" => ProcFs.SIGINT, "HUP" => ProcFs.SIGHUP, _ => ProcFs.SIGUSR1 });
-            WaitForLine(file, signal, process);
+            // Every thread of init blocks what it forwards, or the kernel could hand a signal to a runtime thread instead.
+            const ulong forwarded = 1UL << (ProcFs.SIGTERM - 1) | 1UL << (ProcFs.SIGINT - 1) | 1UL << (ProcFs.SIGHUP - 1) | 1UL << (ProcFs.SIGUSR1 - 1) | 1UL << (SIGWINCH - 1);
+            Assert.All(ProcFs.ThreadsOf(process.Pid), t => Assert.Equal(forwarded, ProcFs.BlockedSignals(process.Pid, t.Tid) & forwarded));
+        }
+        foreach (var (name, number) in new[] { ("TERM", ProcFs.SIGTERM), ("INT", ProcFs.SIGINT), ("HUP", ProcFs.SIGHUP), ("USR1", ProcFs.SIGUSR1), ("WINCH", SIGWINCH) })
+        {
+            process.Signal(number);
+            WaitForLine(file, name, process);
         }
         File.WriteAllText(file + ".stop", "");
         Assert.Equal(0, process.WaitForExit(Patience));
-        Assert.Equal(["TERM", "INT", "HUP", "USR1"], Lines(file).Where(l => l is "TERM" or "INT" or "HUP" or "USR1" or "USR2"));
+        Assert.Equal(["TERM", "INT", "HUP", "USR1", "WINCH"], Lines(file).Where(l => l is "TERM" or "INT" or "HUP" or "USR1" or "USR2" or "WINCH"));
         if (init != "tini")
         {
             // COMMAND starts as from a shell: nothing blocked, nothing ignored, though init blocks its signals from exec.
