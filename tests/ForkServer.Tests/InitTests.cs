@@ -323,6 +323,20 @@ public sealed class InitTests : IDisposable
     }
 
     [Fact]
+    public void AServerUnderInitIsAServerForPsAndStopsOnSigtermToInit()
+    {
+        using var init = Launch(Under("forkserver", ["-s"], Binaries.Server, "serve", "--port", "0"));
+        init.WaitForLine(l => l.Contains("listening on", StringComparison.Ordinal), Patience);
+        int server = ProcFs.ChildrenOf(init.Pid).Single().Pid;
+        var ps = ProgramRun.Of(Binaries.Server, ["ps", "--pid", server.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.True(ps.ExitCode == 0 && ps.Output.Any(l => l.StartsWith($"server {server}:", StringComparison.Ordinal)), ps.Transcript());
+        // docker stop's SIGTERM to PID 1 reaches the server, which stops as it does for a SIGTERM of its own.
+        init.Signal(ProcFs.SIGTERM);
+        Assert.Equal(0, init.WaitForExit(Patience));
+        Assert.Contains(init.Output, l => l.Contains("stopped: served 0 clients", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ArgumentsAfterTheDoubleDashReachTheCommandUntouched()
     {
         var run = ProgramRun.Of(Binaries.Server, ["init", "-s", "--", "printf", "%s|", "@file", "--verbose", "-p", "--", "x"]);
