@@ -98,11 +98,14 @@ public static class PsCommand
         return pid;
     }
 
-    /// <summary>A process named forkserver, run as a server, and not a child of one (a spawned child runs the same program).</summary>
+    /// <summary>
+    /// A process named forkserver, run as a server, and not a child of one (a spawned child runs the same program);
+    /// its parent may be another forkserver that is not a server, <c>forkserver init</c>.
+    /// </summary>
     [SupportedOSPlatform("linux")]
     private static bool IsServer(ProcStat process) =>
-        process.Comm == "forkserver" && !process.IsZombie && ProcStat.Read(process.PPid)?.Comm != "forkserver"
-        && IsServeCommand(ProcStat.CommandLine(process.Pid));
+        process.Comm == "forkserver" && !process.IsZombie && IsServeCommand(ProcStat.CommandLine(process.Pid))
+        && (ProcStat.Read(process.PPid) is not { Comm: "forkserver" } parent || !IsServeCommand(ProcStat.CommandLine(parent.Pid)));
 
     /// <summary>
     /// The one forkserver that serves: a process named forkserver, run as <c>forkserver serve</c> or with no command,

@@ -37,6 +37,7 @@ public static class Errno
     public static readonly int EDQUOT = LibC.EDQUOT;
     public static readonly int EFBIG = LibC.EFBIG;
     public static readonly int EBUSY = LibC.EBUSY;
+    public static readonly int ENOTTY = LibC.ENOTTY;
 
     /// <summary>True when a wrapper's negative result is one of the errnos that mean "out of descriptors or memory".</summary>
     public static bool IsOutOfResources(int negated) =>

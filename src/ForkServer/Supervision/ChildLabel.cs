@@ -16,6 +16,9 @@ public enum ChildRole
 
     /// <summary>Forked and exec'd to run another program for one client (exec).</summary>
     Program,
+
+    /// <summary>The one program <c>forkserver init</c> runs, COMMAND.</summary>
+    Command,
 }
 
 /// <summary>
@@ -26,8 +29,10 @@ public readonly record struct ChildLabel(ChildRole Role, PeerAddress Client)
 {
     public static ChildLabel Worker => new(ChildRole.Worker, default);
 
-    public bool ServesOneClient => Role != ChildRole.Worker;
+    public static ChildLabel Command => new(ChildRole.Command, default);
 
-    /// <summary>The client as 127.0.0.1:50007 or [::1]:50007, or the role for a worker.</summary>
-    public override string ToString() => ServesOneClient ? Client.ToString() : "worker";
+    public bool ServesOneClient => Role is not (ChildRole.Worker or ChildRole.Command);
+
+    /// <summary>The client as 127.0.0.1:50007 or [::1]:50007, or the role for a worker or init's command.</summary>
+    public override string ToString() => ServesOneClient ? Client.ToString() : Role == ChildRole.Worker ? "worker" : "command";
 }

@@ -19,6 +19,9 @@ public sealed class Reaper(ChildTable children, EventLog log, Func<ChildLabel, W
     /// </summary>
     public bool HasChildren { get; private set; } = true;
 
+    /// <summary>What the last <see cref="ReapFinished"/> reaped, in order: for a caller that needs the statuses (init).</summary>
+    public IReadOnlyList<(int Pid, WaitStatus Status)> LastReaped => _pass;
+
     /// <summary>
     /// Reaps every child that has finished, with waitpid(-1, WNOHANG) until none is ready, as tini does. One SIGCHLD
     /// can stand for many exits, so one wake-up must reap them all. Returns how many were reaped.

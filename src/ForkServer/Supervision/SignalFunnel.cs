@@ -41,10 +41,13 @@ public sealed class SignalFunnel
     /// process started, execs this program again with the same arguments and environment (returns only when no
     /// re-exec was needed). Call it first, before the command has opened or printed anything.
     /// </summary>
-    public static void BlockFromStart()
+    public static void BlockFromStart() => BlockFromStart(Handled);
+
+    /// <summary>As <see cref="BlockFromStart()"/>, for a command that reads another set (init forwards more).</summary>
+    public static void BlockFromStart(SignalSet signals)
     {
-        var before = Posix.BlockSignals(Handled);
-        if (before.ContainsAll(Handled))
+        var before = Posix.BlockSignals(signals);
+        if (before.ContainsAll(signals))
         {
             return;
         }
@@ -55,13 +58,16 @@ public sealed class SignalFunnel
     }
 
     /// <summary>The funnel for a process whose handled signals are blocked (<see cref="BlockFromStart"/> ran).</summary>
-    public static SignalFunnel Open()
+    public static SignalFunnel Open() => Open(Handled);
+
+    /// <summary>The funnel for <paramref name="signals"/>, blocked from the start.</summary>
+    public static SignalFunnel Open(SignalSet signals)
     {
-        if (!Posix.BlockedSignals().ContainsAll(Handled))
+        if (!Posix.BlockedSignals().ContainsAll(signals))
         {
             throw new InvalidOperationException("the handled signals must be blocked from the start (SignalFunnel.BlockFromStart)");
         }
-        return new SignalFunnel(Posix.OpenSignalFd(Handled));
+        return new SignalFunnel(Posix.OpenSignalFd(signals));
     }
 
     /// <summary>Every handled signal pending now, as a set, taken off the kernel's pending set; empty if none.</summary>

@@ -67,6 +67,36 @@ public static class OptionRules
     public static Option<string> Choice<T>(string name, string description, T defaultValue) where T : struct, Enum =>
         Choice(name, description, Names.Of(defaultValue), [.. Enum.GetValues<T>().Select(Names.Of)]);
 
+    /// <summary>
+    /// A word <paramref name="parse"/> makes sense of, such as a signal's name (null: it does not, and the line says
+    /// the value <paramref name="expected"/>); absent unless given.
+    /// </summary>
+    public static Option<T?> Parsed<T>(string name, string description, Func<string, T?> parse, string expected, params string[] aliases) where T : struct
+    {
+        var option = new Option<T?>(name, aliases) { Description = description };
+        option.CustomParser = result => ParseWord(result, result.Tokens.Count > 0 ? result.Tokens[^1].Value : "", name, parse, expected);
+        return option;
+    }
+
+    /// <summary>As <see cref="Parsed"/>, for an option that may be given again and again: every value, in order.</summary>
+    public static Option<T[]> ParsedList<T>(string name, string description, Func<string, T?> parse, string expected, params string[] aliases) where T : struct
+    {
+        var option = new Option<T[]>(name, aliases) { Description = description, DefaultValueFactory = _ => [] };
+        option.CustomParser = result =>
+            [.. result.Tokens.Select(token => ParseWord(result, token.Value, name, parse, expected)).OfType<T>()];
+        return option;
+    }
+
+    private static T? ParseWord<T>(System.CommandLine.Parsing.ArgumentResult result, string text, string name, Func<string, T?> parse, string expected) where T : struct
+    {
+        if (parse(text) is { } value)
+        {
+            return value;
+        }
+        result.AddError($"{name}: '{text}' is not {expected}");
+        return null;
+    }
+
     private static int? ParseWhole(System.CommandLine.Parsing.ArgumentResult result, string name, int least, int most)
     {
         string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
