@@ -17,7 +17,8 @@ public static class ExecChild
 
     /// <summary>
     /// In the child: makes each of <paramref name="targets"/> (in increasing order) a copy of <paramref name="client"/>,
-    /// closes every descriptor above the last one, and execs <paramref name="image"/>. Returns only if execve failed,
+    /// closes every descriptor above the last one and above 2 (0, 1 and 2 are the standard streams: what is not the
+    /// client stays the server's), and execs <paramref name="image"/>. Returns only if execve failed,
     /// with the status to exit with.
     /// </summary>
     public static int Become(int client, ReadOnlySpan<int> targets, ExecImage image)
@@ -33,7 +34,7 @@ public static class ExecChild
                 Posix.Dup2(client, target);
             }
         }
-        Posix.CloseFrom(targets[^1] + 1);
+        Posix.CloseFrom(Math.Max(targets[^1], 2) + 1);
         int failed = Posix.Exec(image);
         return failed == -Errno.ENOENT || failed == -Errno.ENOTDIR ? NotFound : NotExecutable;
     }

@@ -82,6 +82,7 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
                 }
             }
         }
+        Readiness.Stopping(log);
         Posix.Close(listenFd);
         int open = _host.EndAll(options.Grace, _inputStop);
         for (int i = _clients.Count - 1; i >= 0; i--)

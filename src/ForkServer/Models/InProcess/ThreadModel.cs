@@ -66,6 +66,7 @@ public sealed class ThreadModel(ServeOptions options, int listenFd, SessionFacto
                 }
             }
         }
+        Readiness.Stopping(log);
         Posix.Close(listenFd);
         int open = _host.EndAll(options.Grace);
         // The stop shut every connection down, so each thread is on its way out; wait for them, within the grace time.
