@@ -43,8 +43,12 @@ public sealed class SocketActivationTests
     /// The server under systemd-socket-activate, which binds <paramref name="port"/> and starts the server when the
     /// first client connects (so nothing waits for its "listening" line here).
     /// </summary>
-    private static ServerProcess Activated(int port, params string[] args) =>
-        ServerProcess.Launch(Activate, ["-l", $"127.0.0.1:{port}", Binaries.Server, .. args]);
+    private static ServerProcess Activated(int port, params string[] args)
+    {
+        var activator = ServerProcess.Launch(Activate, ["-l", $"127.0.0.1:{port}", Binaries.Server, .. args]);
+        activator.WaitForLine(l => l.Contains($"Listening on 127.0.0.1:{port}"), TimeSpan.FromSeconds(20));
+        return activator;
+    }
 
     [Fact]
     public void ListenVariablesForAnotherProcessAreIgnored()
