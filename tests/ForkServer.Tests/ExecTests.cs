@@ -200,6 +200,26 @@ public sealed class ExecTests : IDisposable
     }
 
     [Fact]
+    public void AChildWhoseExecFailsHasAllocatedNothingOnTheManagedHeap()
+    {
+        string gone = Path.Combine(_dir, "gone.sh");
+        File.WriteAllText(gone, "#!/bin/sh\n");
+        File.SetUnixFileMode(gone, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        using var server = ServerProcess.StartUnder(["/usr/bin/env", "FORKSERVER_REPORT_CHILD_ALLOCATIONS=1"], Build.Jit,
+            "exec", "--port", "0", "--quiet", "--", gone);
+        File.Delete(gone);
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.Equal("", Fetch(server.Port));
+        }
+        List<long> Reports() =>
+            [.. server.Errors.Where(l => l.StartsWith("child-allocations ")).Select(l => l.Split(' '))
+                .Where(w => int.Parse(w[1]) != server.Pid).Select(w => long.Parse(w[2]))];
+        Assert.True(Wait.Until(() => Reports().Count == 10, TimeSpan.FromSeconds(15)), server.Transcript());
+        Assert.All(Reports(), bytes => Assert.Equal(0, bytes));
+    }
+
+    [Fact]
     public void AProgramThatCannotBeRunIsOneLineAtStartAndExit2()
     {
         var missing = ProgramRun.Of(Binaries.Server, ["exec", "--port", "0", "--", "no-such-program-here"]);

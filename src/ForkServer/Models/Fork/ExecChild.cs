@@ -42,10 +42,11 @@ public static class ExecChild
     /// <summary>
     /// In the parent, under the JIT: the same calls with arguments that change nothing, so that their P/Invokes are
     /// bound before the first fork (a child must make no code): dup2 of a descriptor onto itself, close_range above
-    /// every descriptor, execve of an empty path.
+    /// every descriptor, execve of an empty path; and compiles <see cref="Become"/> itself, which the model's body calls.
     /// </summary>
     public static void Rehearse()
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.PrepareMethod(typeof(ExecChild).GetMethod(nameof(Become))!.MethodHandle);
         Posix.Dup2(2, 2);
         Posix.CloseFrom(int.MaxValue);
         Posix.Exec(ExecImage.Nothing);

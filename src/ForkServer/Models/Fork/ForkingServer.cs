@@ -37,6 +37,10 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
         ChildStart.Rehearse(child.Attributes, _childBody, child.Run);
         if (RuntimeFeature.IsDynamicCodeCompiled)
         {
+            // RunChild's close(2): the fork model's warm-up makes it in the parent, a child that execs would not.
+            var (read, write) = Posix.Pipe();
+            Posix.Close(read);
+            Posix.Close(write);
             child.Rehearse?.Invoke();
         }
         _supervisor = new Supervisor(options.Reap, funnel, log, () => _served,
