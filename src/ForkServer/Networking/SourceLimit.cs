@@ -17,7 +17,7 @@ public sealed class SourceLimit(int? maxPerSource, EventLog log)
 {
     public static readonly byte[] RefusalLine = "too many connections from your address\n"u8.ToArray();
 
-    private readonly Dictionary<UInt128, Entry> _sources = [];
+    private readonly Dictionary<UInt128, Entry> _sources = new(SourceComparer.Instance);
     private readonly Lock _lock = new();
 
     private struct Entry
@@ -90,5 +90,18 @@ public sealed class SourceLimit(int? maxPerSource, EventLog log)
         int length = peer.FormatAddress(text);
         string address = System.Text.Encoding.ASCII.GetString(text[..length]);
         return peer.IsIPv6 && !address.Contains('.') ? $"{address} (its /64)" : address;
+    }
+
+    /// <summary>
+    /// UInt128's own hash is seeded at random, and under the JIT the seed is read from /dev/urandom on first use: a
+    /// descriptor the server would open while serving. A source's bits are hash enough.
+    /// </summary>
+    private sealed class SourceComparer : IEqualityComparer<UInt128>
+    {
+        public static readonly SourceComparer Instance = new();
+
+        public bool Equals(UInt128 x, UInt128 y) => x == y;
+
+        public int GetHashCode(UInt128 source) => ((ulong)source ^ (ulong)(source >> 64)).GetHashCode();
     }
 }
