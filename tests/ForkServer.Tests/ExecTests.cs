@@ -121,6 +121,20 @@ public sealed class ExecTests : IDisposable
     }
 
     [Fact]
+    public void ForkserverPsListsTheProgramsWithTheirClients()
+    {
+        using var server = Exec("--", "cat");
+        using var client = new TcpClientSession(server.Port);
+        Assert.Equal("x", client.Exchange("x", "x"));
+        Assert.True(Wait.Until(() => server.Events("forked").Count == 1, TimeSpan.FromSeconds(10)), server.Transcript());
+        int child = server.Events("forked").Single().GetProperty("child").GetInt32();
+        using var ps = ServerProcess.Launch(Binaries.Server, ["ps", "--pid", server.Pid.ToString()]);
+        Assert.Equal(0, ps.WaitForExit(TimeSpan.FromSeconds(30)));
+        string row = Assert.Single(ps.Output, l => l.TrimStart().StartsWith($"{child} "));
+        Assert.EndsWith(client.LocalAddress, row);
+    }
+
+    [Fact]
     public void EnvCleanLeavesOnlyTheUcspiVariables()
     {
         using var server = Exec("--env-clean", "--", "/usr/bin/env");
