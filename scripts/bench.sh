@@ -92,7 +92,7 @@ c_prefork() { shift; exec "$out/prefork_echo" "$1" "$workers"; }
 tutorial() { shift; exec python3 "$root/scripts/reference/tutorial_fork_echo.py" "$1"; }
 socat_pipe() { shift; exec socat "TCP-LISTEN:$1,fork,reuseaddr,bind=127.0.0.1,backlog=1024" PIPE; }
 # The super-servers, each running cat per connection (an echo with no prefix): fork, then exec.
-tcpserver_cat() { shift; exec tcpserver -RH -c 1024 -b 1024 127.0.0.1 "$1" cat; }
+tcpserver_cat() { shift; exec tcpserver -RHl localhost -c 1024 -b 1024 127.0.0.1 "$1" cat; }
 forkserver_exec_cat() { shift; exec "$aot" exec --quiet --port "$1" -- cat; }
 socat_exec_cat() { shift; exec socat "TCP-LISTEN:$1,fork,reuseaddr,bind=127.0.0.1,backlog=1024" EXEC:cat; }
 

@@ -173,6 +173,13 @@ public sealed class ExecTests : IDisposable
     }
 
     [Fact]
+    public void AnIPv6ClientGetsItsAddressAsRfc5952WritesIt()
+    {
+        using var server = Exec("--host", "::1", "--", "sh", "-c", "echo \"$TCPLOCALIP $TCPREMOTEIP $TCPLOCALPORT\"");
+        Assert.Equal($"::1 ::1 {server.Port}\n", Fetch(server.Port, host: "::1"));
+    }
+
+    [Fact]
     public void ArgumentsAfterTheDoubleDashAreTheProgramsEvenWhenTheyLookLikeOptionsOrResponseFiles()
     {
         using var server = Exec("--", "printf", "%s|", "--port", "@file", "-q");
