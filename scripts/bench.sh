@@ -6,6 +6,7 @@
 # figure is the median of the rounds, so that drift on a shared machine hits every server alike. A "client ceiling"
 # case measures, against the C prefork server and alternately, the C client and `forkclient bench`: their ratio
 # says whether forkclient bench is fast enough to be the project's own load generator (target >= 0.95 at 32).
+# The super-servers (tcpserver, forkserver exec, socat EXEC) run cat per connection, and compare to tcpserver.
 # Prints a Markdown table and writes it into docs/benchmarks.md between the bench markers.
 # Usage: scripts/bench.sh [--no-docs]
 # Environment: BENCH_CONNECTIONS (per level, default 3000; a third of it at 1 client), BENCH_ROUNDS (default 3),
@@ -90,6 +91,10 @@ c_fork() { shift; exec "$out/fork_echo" "$1"; }
 c_prefork() { shift; exec "$out/prefork_echo" "$1" "$workers"; }
 tutorial() { shift; exec python3 "$root/scripts/reference/tutorial_fork_echo.py" "$1"; }
 socat_pipe() { shift; exec socat "TCP-LISTEN:$1,fork,reuseaddr,bind=127.0.0.1,backlog=1024" PIPE; }
+# The super-servers, each running cat per connection (an echo with no prefix): fork, then exec.
+tcpserver_cat() { shift; exec tcpserver -RHl localhost -c 1024 -b 1024 127.0.0.1 "$1" cat; }
+forkserver_exec_cat() { shift; exec "$aot" exec --quiet --port "$1" -- cat; }
+socat_exec_cat() { shift; exec socat "TCP-LISTEN:$1,fork,reuseaddr,bind=127.0.0.1,backlog=1024" EXEC:cat; }
 
 # The cases, in the order of the table: label | reference label for the ratio | echo prefix | measure memory |
 # command (quoted, for eval). A label in skipped[] is not measured; its row says why.
@@ -119,6 +124,13 @@ add "tutorial forking server (Python 3)" "C fork (reference)" "you send:" yes tu
 command -v python3 >/dev/null || skipped["tutorial forking server (Python 3)"]="python3 not installed"
 add "socat fork PIPE (no prefix)" "C fork (reference)" "" yes socat_pipe
 command -v socat >/dev/null || skipped["socat fork PIPE (no prefix)"]="not installed (apt-get install socat)"
+exec_ref="tcpserver cat (reference for exec)"
+add "$exec_ref" "" "" yes tcpserver_cat
+command -v tcpserver >/dev/null || skipped[$exec_ref]="not installed (apt-get install ucspi-tcp)"
+add "ForkServer exec -- cat, NativeAOT" "$exec_ref" "" yes forkserver_exec_cat
+[ -x "$aot" ] || skipped["ForkServer exec -- cat, NativeAOT"]="not built: $aot"
+add "socat fork EXEC:cat" "$exec_ref" "" yes socat_exec_cat
+command -v socat >/dev/null || skipped["socat fork EXEC:cat"]="not installed (apt-get install socat)"
 [ -x "$forkclient" ] || skipped[$forkclient_row]="not built: $forkclient"
 
 # Keeps one measurement (the JSON line in $2) of label $1 at level $3.
@@ -209,6 +221,8 @@ verdict="forkclient bench at 32 clients: $(ratio "$(median "${samples[$forkclien
 table=$(
   echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, $(uname -r), commit $(git rev-parse --short HEAD); echo of $size bytes, 1 round per connection;"
   echo "$((connections / 3)) connections at 1 client, $connections at 32 and 256, loaded by \`scripts/reference/bench_client.c\`; median of $rounds rounds, servers alternating (\`scripts/bench.sh\`)."
+  echo
+  echo "The rows that run \`cat\` per connection (fork, then exec) give their ratio to tcpserver's, not to C fork's."
   echo
   echo "| server | conn/s, 1 client | 32 clients | 256 clients | p99 ms (1/32/256) | ratio to C, 1 | 32 | 256 | Private_Dirty per child (100 connected) | server RSS |"
   echo "|---|---|---|---|---|---|---|---|---|---|"

@@ -32,4 +32,20 @@ public sealed class AcceptGateTests
         Thread.Sleep(AcceptGate.Backoff + TimeSpan.FromMilliseconds(20));
         Assert.True(gate.IsOpen(0));
     }
+
+    [Fact]
+    public void ARateLetsNInAndShutsUntilTheFirstOfThemIsAnIntervalOld()
+    {
+        var gate = new AcceptGate(100, "children", Log, new ConnectionRate(3, TimeSpan.FromMilliseconds(300)));
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(gate.IsOpen(0));
+            gate.Accepted();
+        }
+        Assert.False(gate.IsOpen(0));
+        int wait = gate.WaitMilliseconds(-1);
+        Assert.InRange(wait, 1, 301);
+        Thread.Sleep(wait + 50);
+        Assert.True(gate.IsOpen(0));
+    }
 }

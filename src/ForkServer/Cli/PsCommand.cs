@@ -123,7 +123,7 @@ public static class PsCommand
         };
     }
 
-    /// <summary>"forkserver", "forkserver serve ..." or "forkserver --port 1 ...": the command line of a server.</summary>
+    /// <summary>"forkserver", "forkserver serve ...", "forkserver exec ..." or "forkserver --port 1 ...": the command line of a server.</summary>
     private static bool IsServeCommand(string commandLine) =>
-        commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).FirstOrDefault() is null or "serve" or ['-', ..];
+        commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).FirstOrDefault() is null or "serve" or "exec" or ['-', ..];
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ForkServer.Logging;
 using ForkServer.Models;
+using ForkServer.Networking;
 using ForkServer.Protocols;
 using ForkServer.Supervision;
 
@@ -12,8 +13,11 @@ public static class ServeCommand
     /// <summary>The most a limit of seconds may be: a year.</summary>
     private const double Year = 365 * 24 * 3600;
 
-    /// <summary>Adds serve's options and action to <paramref name="command"/>: the root command serves too.</summary>
-    public static T Configure<T>(T command) where T : Command
+    /// <summary>
+    /// Adds serve's options and action to <paramref name="command"/>: the root command serves too. <paramref name="more"/>
+    /// adds what a command that serves differently (exec) reads from its own options and arguments.
+    /// </summary>
+    public static T Configure<T>(T command, Func<ParseResult, ServeOptions, ServeOptions>? more = null) where T : Command
     {
         var defaults = new ServeOptions();
         var model = OptionRules.Choice("--model", "How clients are served: fork (a child process each), prefork (N workers forked at start), iterative (one at a time), thread (a thread each), select (one thread polls them all), spawn (a new process started each: the fallback where fork(2) does not exist)", defaults.Model);
@@ -36,11 +40,15 @@ public static class ServeCommand
         var subreaper = new Option<bool>("--subreaper") { Description = "Become a subreaper (prctl PR_SET_CHILD_SUBREAPER): orphans below the server are re-parented to it and reaped, as under PID 1" };
         var leaveOrphan = OptionRules.OptionalSeconds("--leave-orphan", "Teaching aid (fork model): after each session the child forks a grandchild that outlives it by SECONDS, an orphan for PID 1 or a subreaper to reap", 0, 24 * 3600);
 
-        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, quit, workers, grace, maxChildren, idleTimeout, sessionTimeout, maxMessage, user, allowRoot, logFormat, quiet, subreaper, leaveOrphan })
+        var maxPerIp = OptionRules.OptionalWholeNumber("--max-per-ip", "Clients served at once from one address (an IPv6 /64), at most; the next is told so and closed", 1, 65536);
+        var rate = OptionRules.PerInterval("--rate", "New clients accepted within any SECONDS, at most; above it the server stops accepting for the rest of the interval and clients wait in the backlog", 1_000_000, 3600);
+        var reusePort = new Option<bool>("--reuse-port") { Description = "SO_REUSEPORT: several servers started with it share the port, and the kernel spreads the clients among them" };
+
+        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, quit, workers, grace, maxChildren, idleTimeout, sessionTimeout, maxMessage, user, allowRoot, logFormat, quiet, subreaper, leaveOrphan, maxPerIp, rate, reusePort })
         {
             command.Options.Add(option);
         }
-        command.SetAction(parsed => ServerStart.Run(new ServeOptions
+        command.SetAction(parsed => ServerStart.Run((more ?? ((_, options) => options))(parsed, new ServeOptions
         {
             Model = Names.Parse<ConcurrencyModel>(parsed.GetValue(model)!),
             Protocol = Names.Parse<ProtocolKind>(parsed.GetValue(protocol)!),
@@ -61,7 +69,10 @@ public static class ServeCommand
             Quiet = parsed.GetValue(quiet),
             Subreaper = parsed.GetValue(subreaper),
             LeaveOrphan = parsed.GetValue(leaveOrphan) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
-        }));
+            MaxPerIp = parsed.GetValue(maxPerIp),
+            Rate = parsed.GetValue(rate) is { } perInterval ? new(perInterval.Count, TimeSpan.FromSeconds(perInterval.Seconds)) : null,
+            ReusePort = parsed.GetValue(reusePort),
+        })));
         return command;
     }
 }

@@ -27,7 +27,7 @@ public static class CommandPath
             why = "COMMAND is empty";
             return null;
         }
-        if (candidates.FirstOrDefault(c => File.Exists(c) && Posix.CanExecute(c)) is { } found)
+        if (candidates.FirstOrDefault(c => File.Exists(c) && Posix.CanExecute(c) == 0) is { } found)
         {
             why = "";
             return found;

@@ -25,6 +25,8 @@ public static class Errno
     public static readonly int ENOTCONN = LibC.ENOTCONN;
     public static readonly int ENOEXEC = LibC.ENOEXEC;
     public static readonly int ENOTDIR = LibC.ENOTDIR;
+    public static readonly int ELOOP = LibC.ELOOP;
+    public static readonly int ENAMETOOLONG = LibC.ENAMETOOLONG;
     public static readonly int ENOSYS = LibC.ENOSYS;
     public static readonly int EPROTO = LibC.EPROTO;
     public static readonly int ECONNABORTED = LibC.ECONNABORTED;

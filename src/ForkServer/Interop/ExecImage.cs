@@ -23,12 +23,42 @@ public sealed unsafe class ExecImage : IDisposable
 
     public byte** Environment { get; }
 
-    /// <summary>Lays out <paramref name="path"/>, <paramref name="arguments"/> (argv[0] first) and <paramref name="environment"/> ("NAME=value").</summary>
     /// <summary>An image execve(2) refuses at once (ENOENT), for rehearsing the exec path in the parent.</summary>
     public static ExecImage Nothing { get; } = Create("", Array.Empty<string>(), Array.Empty<string>());
 
+    /// <summary>Where the rewritable entries start in <see cref="Environment"/>, and how many bytes each holds (its NUL aside).</summary>
+    private int _firstSlot;
+    private int _slotLength;
+
+    /// <summary>Lays out <paramref name="path"/>, <paramref name="arguments"/> (argv[0] first) and <paramref name="environment"/> ("NAME=value").</summary>
     public static ExecImage Create(string path, IEnumerable<string> arguments, IEnumerable<string> environment) =>
         new(Text(Encoding.UTF8.GetBytes(path)), Vector(arguments.Select(Encoding.UTF8.GetBytes)), Vector(environment.Select(Encoding.UTF8.GetBytes)));
+
+    /// <summary>
+    /// As <see cref="Create(string, IEnumerable{string}, IEnumerable{string})"/>, with <paramref name="slots"/> more
+    /// environment entries of <paramref name="slotLength"/> bytes at the end, which <see cref="SetSlot"/> rewrites in
+    /// place: one image serves client after client (the exec model's UCSPI variables), and nothing is allocated per client.
+    /// </summary>
+    public static ExecImage WithSlots(string path, IEnumerable<string> arguments, IReadOnlyCollection<string> environment, int slots, int slotLength)
+    {
+        var image = Create(path, arguments, environment.Concat(Enumerable.Repeat(new string('-', slotLength), slots)));
+        image._firstSlot = environment.Count;
+        image._slotLength = slotLength;
+        return image;
+    }
+
+    /// <summary>Makes environment slot <paramref name="slot"/> read <paramref name="name"/> (with its '=') followed by <paramref name="value"/>.</summary>
+    public void SetSlot(int slot, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        if (name.Length + value.Length > _slotLength)
+        {
+            throw new ArgumentException("an environment entry longer than its slot");
+        }
+        var entry = new Span<byte>(Environment[_firstSlot + slot], _slotLength + 1);
+        name.CopyTo(entry);
+        value.CopyTo(entry[name.Length..]);
+        entry[name.Length + value.Length] = 0;
+    }
 
     /// <summary>The same from NUL-separated bytes, as /proc/self/cmdline and /proc/self/environ hold them, kept byte for byte.</summary>
     public static ExecImage Create(string path, byte[] nulSeparatedArguments, byte[] nulSeparatedEnvironment) =>

@@ -33,6 +33,78 @@ public readonly struct PeerAddress
 
     public int Port => _port;
 
+    /// <summary>The IPv4-mapped form of an IPv4 address, as IPv6 writes it (::ffff:a.b.c.d).</summary>
+    private static readonly UInt128 s_mappedPrefix = (UInt128)0xffff << 32;
+
+    private bool IsMapped => _isIPv6 && (_address >> 32) == 0xffff;
+
+    /// <summary>
+    /// Which clients count as one source for a per-address limit: an IPv4 address (whether it came as IPv4 or
+    /// IPv4-mapped IPv6), or an IPv6 /64, the block one site is given, as nginx and systemd group IPv6 sources.
+    /// </summary>
+    public UInt128 Source => !_isIPv6 ? s_mappedPrefix | _address : IsMapped ? _address : _address & ~(UInt128)ulong.MaxValue;
+
+    /// <summary>
+    /// Writes the address alone, as tcpserver puts it in TCPREMOTEIP (1.2.3.4; an IPv6 address as RFC 5952 writes it,
+    /// an IPv4-mapped one as IPv4), into <paramref name="text"/> as ASCII; returns its length. Allocates nothing.
+    /// </summary>
+    public int FormatAddress(Span<byte> text)
+    {
+        if (!_isIPv6 || IsMapped)
+        {
+            uint v4 = (uint)_address;
+            int at = 0;
+            for (int shift = 24; shift >= 0; shift -= 8)
+            {
+                ((byte)(v4 >> shift)).TryFormat(text[at..], out int written);
+                at += written;
+                if (shift > 0)
+                {
+                    text[at++] = (byte)'.';
+                }
+            }
+            return at;
+        }
+        Span<ushort> groups = stackalloc ushort[8];
+        for (int i = 0; i < 8; i++)
+        {
+            groups[i] = (ushort)(_address >> (112 - 16 * i));
+        }
+        // The longest run of two or more zero groups (the first of equals) becomes "::".
+        int bestStart = -1, bestLength = 1;
+        for (int i = 0; i < 8;)
+        {
+            int j = i;
+            while (j < 8 && groups[j] == 0)
+            {
+                j++;
+            }
+            if (j - i > bestLength)
+            {
+                (bestStart, bestLength) = (i, j - i);
+            }
+            i = j == i ? i + 1 : j;
+        }
+        int length = 0;
+        for (int i = 0; i < 8; i++)
+        {
+            if (i == bestStart)
+            {
+                text[length++] = (byte)':';
+                text[length++] = (byte)':';
+                i += bestLength - 1;
+                continue;
+            }
+            if (length > 0 && text[length - 1] != ':')
+            {
+                text[length++] = (byte)':';
+            }
+            groups[i].TryFormat(text[length..], out int written, "x", System.Globalization.CultureInfo.InvariantCulture);
+            length += written;
+        }
+        return length;
+    }
+
     /// <summary>sockaddr_in: family, port (network order), 4 address bytes; sockaddr_in6: family, port, flow info, 16 bytes.</summary>
     public static PeerAddress Decode(ReadOnlySpan<byte> sockaddr)
     {

@@ -1,5 +1,6 @@
 using ForkServer.Logging;
 using ForkServer.Net;
+using ForkServer.Networking;
 using ForkServer.Protocols;
 using ForkServer.Supervision;
 
@@ -55,6 +56,25 @@ public sealed record ServeOptions
     /// <summary>prctl(PR_SET_CHILD_SUBREAPER) at start: orphans below the server come to it, as they would to PID 1.</summary>
     public bool Subreaper { get; init; }
 
+    /// <summary>Clients served at once from one source (an IPv4 address, an IPv6 /64), at most; null for no limit.</summary>
+    public int? MaxPerIp { get; init; }
+
+    /// <summary>New clients accepted within any interval, at most; null for no limit.</summary>
+    public ConnectionRate? Rate { get; init; }
+
+    /// <summary>SO_REUSEPORT: servers that all ask for it share the port.</summary>
+    public bool ReusePort { get; init; }
+
+    /// <summary>For <c>forkserver exec</c>: the program and its arguments run for each client; null for the other models.</summary>
+    public ExecOptions? Exec { get; init; }
+
     /// <summary>Teaching aid: each child leaves behind an orphan that lives this long after the child has gone.</summary>
     public TimeSpan? LeaveOrphan { get; init; }
 }
+
+/// <summary>What <c>forkserver exec</c> runs for each client, and how.</summary>
+/// <param name="Program">The program as given (a name looked up on PATH, or a path).</param>
+/// <param name="Arguments">Its arguments after the name.</param>
+/// <param name="StderrToClient">Standard error to the client too, not the server's.</param>
+/// <param name="EnvClean">Start the program's environment empty, with only the UCSPI variables.</param>
+public sealed record ExecOptions(string Program, IReadOnlyList<string> Arguments, bool StderrToClient, bool EnvClean);

@@ -37,13 +37,23 @@ public static class ServerStart
             // assembly opens its file. This one formats every errno message.
             _ = PosixException.Describe("accept4", Errno.EMFILE);
             InitDuty.Take(options.Subreaper, options.Reap, log);
-            var address = Addresses.Resolve(options.Host);
-            Privileges.RefuseRootOnPublicAddress(address, options.User, options.AllowRoot);
+            if (options.Model == ConcurrencyModel.Prefork && options.Exec is null && (options.MaxPerIp is not null || options.Rate is not null))
+            {
+                throw new StartupException("--max-per-ip and --rate need a model whose one process accepts (fork, spawn, thread, select, exec): prefork workers accept on their own");
+            }
+            string? program = options.Exec is { } wanted ? ExecModel.Resolve(wanted.Program) : null;
+            Readiness.TakeSocket();
             // Prefork workers wait in accept(2) itself; every other model polls the socket first.
-            int listenFd = Listener.Open(address, options.Port, nonBlocking: options.Model != ConcurrencyModel.Prefork);
+            bool nonBlocking = options.Model != ConcurrencyModel.Prefork || options.Exec is not null;
+            int listenFd = SocketActivation.Take(nonBlocking) ?? Bind(options, nonBlocking);
             Privileges.DropAfterBind(options.User);
             var funnel = SignalFunnel.Open();
             var sessions = SessionsFor(options);
+            Readiness.Ready(log);
+            if (options.Exec is { } exec)
+            {
+                return new ExecModel(options, exec, program!, listenFd, log).Run(funnel);
+            }
             return options.Model switch
             {
                 ConcurrencyModel.Prefork => new PreforkModel(options, listenFd, sessions, log).Run(funnel),
@@ -66,12 +76,24 @@ public static class ServerStart
         }
     }
 
+    [SupportedOSPlatform("linux")]
+    private static int Bind(ServeOptions options, bool nonBlocking)
+    {
+        var address = Addresses.Resolve(options.Host);
+        Privileges.RefuseRootOnPublicAddress(address, options.User, options.AllowRoot);
+        return Listener.Open(address, options.Port, nonBlocking, options.ReusePort);
+    }
+
     /// <summary>Where fork(2) does not exist (Windows), only the spawn model can serve; <c>--model fork</c> says so and falls back to it.</summary>
     private static int RunWithoutFork(ServeOptions options)
     {
         var log = new EventLog(options.LogFormat, options.Quiet);
         try
         {
+            if (options.Exec is not null)
+            {
+                throw new StartupException("forkserver exec needs Linux: it forks a child per client and execs the program in it");
+            }
             if (options.Model == ConcurrencyModel.Fork)
             {
                 log.Always("fork-unavailable", "this system has no fork(2): serving each client in a spawned process instead (--model spawn)");

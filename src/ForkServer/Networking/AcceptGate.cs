@@ -10,8 +10,10 @@ namespace ForkServer.Networking;
 /// episode of holding back is logged when it starts and when it ends, not once per client: a limit episode ends
 /// when the backlog it filled has been emptied, not each time one child exits. <paramref name="what"/> names what the
 /// limit counts: children, sessions.
+/// <para>With <c>--rate N/SECONDS</c> (xinetd's <c>cps</c>) it also lets at most N clients in over any SECONDS: the
+/// (N+1)th waits, with the clients behind it in the backlog, until the first of the N is SECONDS old.</para>
 /// </summary>
-public sealed class AcceptGate(int maxChildren, string what, EventLog log)
+public sealed class AcceptGate(int maxChildren, string what, EventLog log, ConnectionRate? rate = null)
 {
     /// <summary>How long accepting pauses after accept(2) ran out of descriptors.</summary>
     public static readonly TimeSpan Backoff = TimeSpan.FromMilliseconds(100);
@@ -20,6 +22,10 @@ public sealed class AcceptGate(int maxChildren, string what, EventLog log)
     private HoldReason _holding;
     private int _acceptedWhileHeld;
 
+    // When each of the last N clients was accepted (Stopwatch ticks), oldest at _next: a ring made once.
+    private readonly long[] _recent = new long[rate?.Count ?? 0];
+    private int _next;
+
     private enum HoldReason
     {
         None,
@@ -27,6 +33,7 @@ public sealed class AcceptGate(int maxChildren, string what, EventLog log)
         // Every slot held by a zombie: said again, since only reaping (not a session ending) frees one now.
         ZombieLimit,
         Descriptors,
+        Rate,
     }
 
     /// <summary>
@@ -76,14 +83,30 @@ public sealed class AcceptGate(int maxChildren, string what, EventLog log)
         {
             Release("accept works again");
         }
+        if (rate is { } limit)
+        {
+            long now = Stopwatch.GetTimestamp();
+            _recent[_next] = now;
+            _next = (_next + 1) % _recent.Length;
+            // The ring is full of clients accepted within the interval: the next may come in when the oldest is that old.
+            long oldest = _recent[_next];
+            long until = oldest + (long)(limit.Interval.TotalSeconds * Stopwatch.Frequency);
+            if (oldest != 0 && until > now)
+            {
+                _pausedUntil = Math.Max(_pausedUntil, until);
+                Hold(HoldReason.Rate,
+                    $"{limit.Count} clients accepted within {limit.Interval.TotalSeconds:0.###} s, the limit (--rate {limit}): not accepting for the rest of the interval; clients wait in the backlog");
+            }
+        }
     }
 
     /// <summary>The gate was open and no client was waiting: whatever queued up behind the limit has been served.</summary>
     public void BacklogEmpty(int taken)
     {
-        if (_holding is HoldReason.ChildLimit or HoldReason.ZombieLimit)
+        if (_holding is HoldReason.ChildLimit or HoldReason.ZombieLimit or HoldReason.Rate)
         {
-            Release($"backlog empty: the {_acceptedWhileHeld} clients accepted since the limit was reached are served; {taken} {what}");
+            Release($"backlog empty: the {_acceptedWhileHeld} clients accepted since the limit was reached are served; {taken} {what}",
+                _holding == HoldReason.Rate);
         }
     }
 
@@ -97,9 +120,15 @@ public sealed class AcceptGate(int maxChildren, string what, EventLog log)
         }
     }
 
-    private void Release(string message)
+    private void Release(string message, bool rate = false)
     {
         _holding = HoldReason.None;
-        log.Info("accepting", message);
+        log.Info("accepting", message, new LogField("accepted_while_held", _acceptedWhileHeld), new LogField("rate", rate));
     }
+}
+
+/// <summary>At most <see cref="Count"/> new clients within any <see cref="Interval"/>: <c>--rate 10/1</c>.</summary>
+public readonly record struct ConnectionRate(int Count, TimeSpan Interval)
+{
+    public override string ToString() => $"{Count}/{Interval.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}";
 }

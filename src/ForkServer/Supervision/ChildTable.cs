@@ -22,6 +22,9 @@ public sealed class ChildTable
 
     public IEnumerable<Child> All => _children.Values;
 
+    /// <summary>Called with each child's label as the table forgets it (reaped, or gone): what the model counted per client ends.</summary>
+    public Action<ChildLabel>? Removed { get; set; }
+
     public bool Contains(int pid) => _children.ContainsKey(pid);
 
     public void Add(int pid, ChildLabel label) => _children[pid] = new Child(pid, label, Stopwatch.GetTimestamp(), 0);
@@ -49,11 +52,16 @@ public sealed class ChildTable
         {
             Zombies--;
         }
+        Removed?.Invoke(child.Label);
         return child;
     }
 
     public void Clear()
     {
+        foreach (var child in _children.Values)
+        {
+            Removed?.Invoke(child.Label);
+        }
         _children.Clear();
         Zombies = 0;
     }

@@ -45,6 +45,30 @@ public static class OptionRules
         return option;
     }
 
+    /// <summary>
+    /// N/SECONDS: a whole number of events from 1 to <paramref name="most"/> within a number of seconds from 0.001 to
+    /// <paramref name="longest"/> (<c>10/1</c>, <c>100/0.5</c>); absent unless given.
+    /// </summary>
+    public static Option<(int Count, double Seconds)?> PerInterval(string name, string description, int most, double longest)
+    {
+        var option = new Option<(int Count, double Seconds)?>(name) { Description = $"{description} (N/SECONDS: N from 1 to {most}, SECONDS from 0.001 to {Text(longest)})" };
+        option.CustomParser = result =>
+        {
+            string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            string[] parts = text.Split('/');
+            if (parts.Length == 2
+                && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int count) && count >= 1 && count <= most
+                && double.TryParse(parts[1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds)
+                && double.IsFinite(seconds) && seconds >= 0.001 && seconds <= longest)
+            {
+                return (count, seconds);
+            }
+            result.AddError($"{name}: '{text}' is not N/SECONDS with N a whole number from 1 to {most} and SECONDS from 0.001 to {Text(longest)}");
+            return null;
+        };
+        return option;
+    }
+
     /// <summary>One of <paramref name="words"/>, listed in the help.</summary>
     public static Option<string> Choice(string name, string description, string defaultValue, IReadOnlyList<string> words)
     {

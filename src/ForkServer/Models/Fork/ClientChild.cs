@@ -14,14 +14,19 @@ namespace ForkServer.Models.Fork;
 /// <param name="Attributes">The child's start-up: its name, the signals it keeps ignored.</param>
 /// <param name="Run">The child's work on the client's descriptor; returns the exit status.</param>
 /// <param name="Meaning">What an exit status means, for the line that reports the reaping.</param>
-/// <param name="Prepare">The parent's step before each fork, with the client's address; null for none.</param>
+/// <param name="Prepare">The parent's step before each fork, with the client; null for none.</param>
 /// <param name="Rehearse">Under the JIT, the parent's run of the calls <see cref="Run"/> makes that nothing else in
 /// the parent makes (the exec path), with arguments that change nothing; null for none.</param>
+/// <param name="Doing">What the log adds after the client when the child is made (": exec cat"); null for nothing.</param>
 public sealed record ClientChild(
     ChildRole Role,
     string Verb,
     ChildAttributes Attributes,
     Func<int, int> Run,
     Func<WaitStatus, string?> Meaning,
-    Action<PeerAddress>? Prepare = null,
-    Action? Rehearse = null);
+    Action<ClientArrival>? Prepare = null,
+    Action? Rehearse = null,
+    string? Doing = null);
+
+/// <summary>A client just accepted: its socket, its address, and how many clients of its source are being served counting it.</summary>
+public readonly record struct ClientArrival(int Fd, PeerAddress Peer, int FromSameSource);

@@ -17,7 +17,8 @@ public static class ExecChild
 
     /// <summary>
     /// In the child: makes each of <paramref name="targets"/> (in increasing order) a copy of <paramref name="client"/>,
-    /// closes every descriptor above the last one, and execs <paramref name="image"/>. Returns only if execve failed,
+    /// closes every descriptor above the last one and above 2 (0, 1 and 2 are the standard streams: what is not the
+    /// client stays the server's), and execs <paramref name="image"/>. Returns only if execve failed,
     /// with the status to exit with.
     /// </summary>
     public static int Become(int client, ReadOnlySpan<int> targets, ExecImage image)
@@ -33,7 +34,7 @@ public static class ExecChild
                 Posix.Dup2(client, target);
             }
         }
-        Posix.CloseFrom(targets[^1] + 1);
+        Posix.CloseFrom(Math.Max(targets[^1], 2) + 1);
         return FailureStatus(Posix.Exec(image));
     }
 
@@ -43,10 +44,11 @@ public static class ExecChild
     /// <summary>
     /// In the parent, under the JIT: the same calls with arguments that change nothing, so that their P/Invokes are
     /// bound before the first fork (a child must make no code): dup2 of a descriptor onto itself, close_range above
-    /// every descriptor, execve of an empty path.
+    /// every descriptor, execve of an empty path; and compiles <see cref="Become"/> itself, which the model's body calls.
     /// </summary>
     public static void Rehearse()
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.PrepareMethod(typeof(ExecChild).GetMethod(nameof(Become))!.MethodHandle);
         Posix.Dup2(2, 2);
         Posix.CloseFrom(int.MaxValue);
         Posix.Exec(ExecImage.Nothing);

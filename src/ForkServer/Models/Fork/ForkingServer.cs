@@ -16,7 +16,8 @@ namespace ForkServer.Models.Fork;
 [SupportedOSPlatform("linux")]
 public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChild child, EventLog log)
 {
-    private readonly AcceptGate _gate = new(options.MaxChildren, "children", log);
+    private readonly AcceptGate _gate = new(options.MaxChildren, "children", log, options.Rate);
+    private readonly SourceLimit _sources = new(options.MaxPerIp, log);
     private Supervisor _supervisor = null!;
     private SignalFunnel _funnel = null!;
     private long _served;
@@ -36,10 +37,15 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
         ChildStart.Rehearse(child.Attributes, _childBody, child.Run);
         if (RuntimeFeature.IsDynamicCodeCompiled)
         {
+            // RunChild's close(2): the fork model's warm-up makes it in the parent, a child that execs would not.
+            var (read, write) = Posix.Pipe();
+            Posix.Close(read);
+            Posix.Close(write);
             child.Rehearse?.Invoke();
         }
         _supervisor = new Supervisor(options.Reap, funnel, log, () => _served,
             (_, status) => child.Meaning(status));
+        _supervisor.Children.Removed = label => _sources.Release(label.Client);
         ForkSafety.AssertNothingRunsBeside();
         string address = Listener.Where(listenFd);
         string model = Cli.Names.Of(options.Model);
@@ -79,6 +85,7 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
                 }
             }
         }
+        Readiness.Stopping(log);
         Posix.Close(listenFd);
         _supervisor.Shutdown(options.Grace);
         return Cli.ExitCodes.Ok;
@@ -106,11 +113,17 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
         {
             _supervisor.ReapFinished();
         }
-        child.Prepare?.Invoke(peer);
+        int fromSameSource = _sources.Admit(client, peer);
+        if (fromSameSource == 0)
+        {
+            return;
+        }
+        child.Prepare?.Invoke(new ClientArrival(client, peer, fromSameSource));
         _clientFd = client;
         int pid = _supervisor.Fork(new ChildLabel(child.Role, peer), child.Attributes, _childBody);
         if (pid < 0)
         {
+            _sources.Release(peer);
             Refusal.ServerBusy(client, peer, PosixException.Describe("fork", -pid), log);
             return;
         }
@@ -119,7 +132,7 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
         if (text is not null)
         {
             int running = _supervisor.Children.Count - _supervisor.Children.Zombies;
-            log.Info(child.Verb, $"{child.Verb} child {pid} for {text} ({running} children running)",
+            log.Info(child.Verb, $"{child.Verb} child {pid} for {text}{child.Doing} ({running} children running)",
                 new LogField("child", pid), new LogField("peer", text), new LogField("running", running));
         }
     }

@@ -24,6 +24,7 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
     private const int FirstClient = 3;
 
     private readonly SessionHost _host = new(log);
+    private readonly SourceLimit _sources = new(options.MaxPerIp, log);
     private readonly List<Client> _clients = [];
     private readonly byte[] _buffer = new byte[sessions.MaxMessage];
     private readonly long _idleTicks = Ticks(sessions.IdleTimeout);
@@ -34,7 +35,7 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
 
     public int Run(SignalFunnel funnel)
     {
-        var gate = new AcceptGate(options.MaxChildren, "sessions", log);
+        var gate = new AcceptGate(options.MaxChildren, "sessions", log, options.Rate);
         (_watchInput, string input) = StandardInput.Decide();
         string address = Listener.Where(listenFd);
         log.Listening(address, "model select, one thread polls every client", input,
@@ -82,6 +83,7 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
                 }
             }
         }
+        Readiness.Stopping(log);
         Posix.Close(listenFd);
         int open = _host.EndAll(options.Grace, _inputStop);
         for (int i = _clients.Count - 1; i >= 0; i--)
@@ -136,6 +138,10 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
             return;
         }
         gate.Accepted();
+        if (_sources.Admit(fd, peer) == 0)
+        {
+            return;
+        }
         _host.Opened(fd, peer);
         var client = new Client(fd, peer, sessions.Create(), Stopwatch.GetTimestamp());
         _clients.Add(client);
@@ -244,6 +250,7 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
     {
         _clients.Remove(client);
         _host.Closed(client.Fd);
+        _sources.Release(client.Peer);
         Posix.Close(client.Fd);
         log.Info("closed", $"{client.Peer}: {why}", new LogField("peer", client.Peer.ToString()));
     }

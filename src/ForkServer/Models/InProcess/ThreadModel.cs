@@ -20,13 +20,14 @@ namespace ForkServer.Models.InProcess;
 public sealed class ThreadModel(ServeOptions options, int listenFd, SessionFactory sessions, EventLog log)
 {
     private readonly SessionHost _host = new(log);
+    private readonly SourceLimit _sources = new(options.MaxPerIp, log);
     private readonly List<Thread> _threads = [];
     private readonly bool _iterative = options.Model == ConcurrencyModel.Iterative;
     private (int Read, int Write) _wake;
 
     public int Run(SignalFunnel funnel)
     {
-        var gate = new AcceptGate(_iterative ? 1 : options.MaxChildren, "sessions", log);
+        var gate = new AcceptGate(_iterative ? 1 : options.MaxChildren, "sessions", log, options.Rate);
         // A session that ends writes a byte here, so a loop that stopped accepting at the limit looks again.
         _wake = Posix.Pipe();
         string address = Listener.Where(listenFd);
@@ -65,6 +66,7 @@ public sealed class ThreadModel(ServeOptions options, int listenFd, SessionFacto
                 }
             }
         }
+        Readiness.Stopping(log);
         Posix.Close(listenFd);
         int open = _host.EndAll(options.Grace);
         // The stop shut every connection down, so each thread is on its way out; wait for them, within the grace time.
@@ -86,6 +88,10 @@ public sealed class ThreadModel(ServeOptions options, int listenFd, SessionFacto
             return;
         }
         gate.Accepted();
+        if (_sources.Admit(client, peer) == 0)
+        {
+            return;
+        }
         _host.Opened(client, peer);
         var thread = new Thread(() => Serve(client, peer), maxStackSize: 256 * 1024) { IsBackground = true, Name = "session" };
         _threads.RemoveAll(t => !t.IsAlive);
@@ -96,6 +102,7 @@ public sealed class ThreadModel(ServeOptions options, int listenFd, SessionFacto
         catch (Exception e) when (e is OutOfMemoryException or ThreadStartException)
         {
             _host.Closed(client);
+            _sources.Release(peer);
             Refusal.ServerBusy(client, peer, $"cannot start a thread: {e.Message}", log);
             return;
         }
@@ -120,6 +127,7 @@ public sealed class ThreadModel(ServeOptions options, int listenFd, SessionFacto
             log.Error("session-failed", $"{peer}: session failed: {e.Message}", new LogField("peer", peer.ToString()), new LogField("error", e.Message));
         }
         _host.Closed(client);
+        _sources.Release(peer);
         Posix.Close(client);
         Posix.Write(_wake.Write, [1]);
     }

@@ -67,6 +67,7 @@ public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFact
                 StartMissingWorkers();
             }
         }
+        Readiness.Stopping(log);
         Posix.Close(listenFd);
         _supervisor.Shutdown(options.Grace);
         return Cli.ExitCodes.Ok;

@@ -43,8 +43,9 @@ public sealed class SpawnModel(ServeOptions options, int listenFd, SessionFactor
     }
 
     /// <summary>In the parent, before the fork: the child's command line, so the child allocates nothing.</summary>
-    private void Prepare(PeerAddress peer)
+    private void Prepare(ClientArrival client)
     {
+        var peer = client.Peer;
         _next?.Dispose();
         _next = ExecImage.Create(_self.Path,
             [.. _self.Leading, SelfCommand.SpawnedChild, "--peer", peer.ToString(), "--fd", ClientDescriptor.ToString(System.Globalization.CultureInfo.InvariantCulture)],
