@@ -311,6 +311,53 @@ EOF
   detail="exit 0, '$summary'"
 }
 
+# The Linux pids of the server's spawned children: Wine shows a Windows process's command line in /proc.
+spawned_children() {
+  local cmdline pid
+  for cmdline in /proc/[0-9]*/cmdline; do
+    pid=${cmdline#/proc/}; pid=${pid%/cmdline}
+    tr '\0' ' ' < "$cmdline" 2>/dev/null | grep -q 'forkserver\.exe spawned-child ' || continue
+    tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qxF "WINEPREFIX=$WINEPREFIX" || continue
+    [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ] || echo "$pid"
+  done
+}
+
+# SIGKILL to the server while three children serve: nothing of the server runs any more, so only the job object
+# (JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE: wineserver closes a dead process's handles, the job's last one among them)
+# can end them.
+check_sigkill() {
+  local i children started gone
+  start_server || return 1
+  timeout 60 python3 - "$port" > "$work/held.out" 2>&1 <<'EOF' &
+import socket, sys, time
+held = [socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30) for _ in range(3)]
+for s in held:
+    s.sendall(b"held")
+    print(s.recv(100), flush=True)
+time.sleep(50)
+EOF
+  held_pid=$!
+  for i in $(seq 1 300); do
+    [ "$(grep -c 'you send:held' "$work/held.out")" = 3 ] && break
+    kill -0 "$held_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  children=$(spawned_children | tr '\n' ' ')
+  cat "$work/held.out" >> "$work/check.out"
+  [ "$(wc -w <<< "$children")" = 3 ] || { detail="want 3 serving children, found: ${children:-none}"; return 1; }
+  # The clients stay connected throughout: a child that ended because its client left would prove nothing.
+  kill -KILL "$server_pid"; started=$(now)
+  wait "$server_pid" 2>/dev/null; server_pid=
+  while children=$(spawned_children | tr '\n' ' '); [ -n "$children" ] && [ "$(elapsed "$started" | cut -d. -f1)" -lt 5 ]; do
+    sleep 0.1
+  done
+  gone=$(elapsed "$started")
+  kill -0 "$held_pid" 2>/dev/null || { detail="the clients left before the children were looked at"; return 1; }
+  kill "$held_pid" 2>/dev/null; wait "$held_pid" 2>/dev/null; held_pid=
+  [ -z "$children" ] || { detail="children still running $gone s after SIGKILL to the server: $children"; return 1; }
+  detail="3 serving children gone $gone s after SIGKILL to the server"
+}
+
 check_nothing_left() {
   local left
   timeout 30 "$WINESERVER" -w || { detail="wineserver -w still waiting after 30 s"; prefix_processes > "$work/check.out"; return 1; }
@@ -330,4 +377,5 @@ run_check "5 concurrent sessions from Linux" check_concurrent
 run_check "forkclient.exe echo with piped input" check_forkclient_echo
 run_check "forkclient.exe bench --connections 50 --concurrency 4" check_bench
 run_check "SIGINT stops the server" check_sigint
+run_check "SIGKILL to the server ends its children (job object)" check_sigkill
 run_check "nothing left after wineserver -w" check_nothing_left

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using ForkServer.Interop.Windows;
 using ForkServer.Logging;
 using ForkServer.Net;
 using ForkServer.Networking;
@@ -15,7 +16,8 @@ namespace ForkServer.Models.Spawn;
 /// The server where fork(2) does not exist (Windows): the parent accepts, starts this program again in its hidden child
 /// role (<see cref="SpawnedChild"/>) with System.Diagnostics.Process, hands it the connected socket
 /// (<see cref="SocketHandover"/>) and goes back to accept. Windows has no signals and no waitpid: Ctrl-C (or Ctrl-Break)
-/// asks for the stop, and each exit is learnt from <see cref="Process.Exited"/>.
+/// asks for the stop, and each exit is learnt from <see cref="Process.Exited"/>. Every child is in the server's job
+/// object, which ends them when the server ends, as the parent-death signal does on Linux.
 /// </summary>
 [SupportedOSPlatform("windows")]
 public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, SessionFactory sessions, EventLog log)
@@ -31,6 +33,7 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
     private readonly Dictionary<int, Spawned> _children = [];
     private readonly AcceptGate _acceptGate = new(options.MaxChildren, "children", log);
     private readonly (string Path, List<string> Leading) _self = SelfCommand.Get();
+    private readonly JobObject _job = JobObject.KillOnClose();
     private int _stopRequests;
     private long _served;
 
@@ -166,6 +169,17 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         {
             child.Start();
             _children.Add(child.Id, new Spawned(child, peer, Stopwatch.GetTimestamp()));
+        }
+        // Should the server die before the child joins the job, the child has no client yet and exits when its
+        // standard input ends.
+        try
+        {
+            _job.Add(child);
+        }
+        catch (Win32Exception)
+        {
+            child.Kill();
+            throw;
         }
         return child;
     }
