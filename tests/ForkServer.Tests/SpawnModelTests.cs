@@ -49,6 +49,33 @@ public sealed class SpawnModelTests
     }
 
     [Fact]
+    public void SpawnedChildrenDieWithTheServerEvenOfSigkill()
+    {
+        using var server = ServerProcess.Start(Build.Aot, "--model", "spawn", "--log", "json");
+        var clients = Enumerable.Range(0, 3).Select(_ => new TcpClientSession(server.Port)).ToList();
+        try
+        {
+            foreach (var client in clients)
+            {
+                Assert.Equal("you send:a", client.Exchange("a", "you send:a"));
+            }
+            Assert.True(Wait.Until(() => server.Events("spawned").Count == 3, TimeSpan.FromSeconds(10)), "three spawned events");
+            var children = server.Events("spawned").Select(e => e.GetProperty("child").GetInt32()).ToList();
+
+            // No stop runs: only the parent-death signal the exec kept can end children whose clients are still there.
+            server.Signal(ProcFs.SIGKILL);
+            server.WaitForExit(TimeSpan.FromSeconds(20));
+            Assert.True(Wait.Until(() => !children.Any(ProcFs.IsAlive), TimeSpan.FromSeconds(1)),
+                $"spawned children still alive 1 s after the server died: {string.Join(", ", children.Where(ProcFs.IsAlive))}");
+            Assert.All(clients, client => Assert.True(client.ServerClosed()));
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
     public void MaxChildrenHoldsFurtherClientsInTheBacklogUntilAChildExits()
     {
         using var server = ServerProcess.Start(Build.Aot, "--model", "spawn", "--max-children", "2", "--log", "json");
