@@ -305,7 +305,10 @@ EOF
   tail -5 "$server_log" >> "$work/check.out"; cat "$work/held.out" >> "$work/check.out"
   summary=$(grep -o 'stopped: served [0-9]* clients; [0-9]* were running at shutdown, [0-9]* ended' "$server_log")
   [ "$rc" = 0 ] || { detail="exit status $rc"; return 1; }
-  grep -qF 'stop asked for (Ctrl-C)' "$server_log" || { detail="no 'stop asked for (Ctrl-C)' line"; return 1; }
+  grep -qF 'stop asked for (Ctrl-C): stopped accepting; ending 1 children with TerminateProcess' "$server_log" ||
+    { detail="no 'stop asked for (Ctrl-C) ... ending 1 children with TerminateProcess' line"; return 1; }
+  grep -q 'child [0-9]* was ended by the server (TerminateProcess)' "$server_log" || { detail="no 'was ended by the server' line"; return 1; }
+  grep -q 'see it: tasklist /fi "PID eq [0-9]*"' "$server_log" || { detail="no tasklist hint on the spawned lines"; return 1; }
   [ -n "$summary" ] || { detail="no stopped summary"; return 1; }
   grep -q 'closed by server' "$work/held.out" || { detail="the held client was not disconnected"; return 1; }
   detail="exit 0, '$summary'"

@@ -34,7 +34,8 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
     private readonly AcceptGate _acceptGate = new(options.MaxChildren, "children", log);
     private readonly (string Path, List<string> Leading) _self = SelfCommand.Get();
     private readonly JobObject _job = JobObject.KillOnClose();
-    private int _stopRequests;
+    private PosixSignal? _stopAskedBy;
+    private readonly HashSet<int> _ended = [];
     private long _served;
 
     public int Run()
@@ -43,11 +44,13 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStop);
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnStop);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStop);
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnStop);
         string where = Addresses.Format(listener.LocalEndPoint);
+        string image = Path.GetFileName(_self.Leading[0]);
         log.Always("listening",
-            $"listening on {where} (model spawn); watch the children with: tasklist /fi \"PID eq {Environment.ProcessId}\" or, in PowerShell, Get-CimInstance Win32_Process -Filter \"ParentProcessId={Environment.ProcessId}\"",
+            $"listening on {where} (model spawn); watch the children with: tasklist /fi \"IMAGENAME eq {image}\" or, in PowerShell, Get-CimInstance Win32_Process -Filter \"ParentProcessId={Environment.ProcessId}\"",
             new LogField("address", where), new LogField("model", "spawn"));
-        while (StopRequests == 0)
+        while (StopAskedBy is null)
         {
             if (!_acceptGate.IsOpen(Running))
             {
@@ -87,27 +90,36 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         }
     }
 
-    private int StopRequests
+    private PosixSignal? StopAskedBy
     {
         get
         {
             lock (_gate)
             {
-                return _stopRequests;
+                return _stopAskedBy;
             }
         }
     }
 
+    /// <summary>A console event, which .NET names after the signal nearest to it.</summary>
     private void OnStop(PosixSignalContext context)
     {
         // The server stops on its own terms: children first, then a summary.
         context.Cancel = true;
         lock (_gate)
         {
-            _stopRequests++;
+            _stopAskedBy ??= context.Signal;
             Monitor.PulseAll(_gate);
         }
     }
+
+    private static (string Name, string Words) ConsoleEvent(PosixSignal? signal) => signal switch
+    {
+        PosixSignal.SIGINT => ("CTRL_C_EVENT", "Ctrl-C"),
+        PosixSignal.SIGQUIT => ("CTRL_BREAK_EVENT", "Ctrl-Break"),
+        PosixSignal.SIGHUP => ("CTRL_CLOSE_EVENT", "the console is closing"),
+        _ => ("CTRL_SHUTDOWN_EVENT", "Windows is shutting down"),
+    };
 
     private void AcceptAndSpawn(Socket listener)
     {
@@ -149,7 +161,7 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         }
         _served++;
         int running = Running;
-        log.Info("spawned", $"spawned child {pid} for {peer} ({running} children running)",
+        log.Info("spawned", $"spawned child {pid} for {peer} ({running} children running); see it: tasklist /fi \"PID eq {pid}\"",
             new LogField("child", pid), new LogField("peer", peer), new LogField("running", running));
     }
 
@@ -196,8 +208,10 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
                 return;
             }
             int running = _children.Count;
+            // TerminateProcess leaves the exit status it was given (-1 from Process.Kill): say who ended it instead.
+            string how = _ended.Remove(child.Id) ? "was ended by the server (TerminateProcess)" : $"exited with status {code}{why}";
             log.Info("reaped",
-                $"child {child.Id} exited with status {code}{why} after {Stopwatch.GetElapsedTime(spawned.StartedTimestamp).TotalMilliseconds:0} ms ({running} children running)",
+                $"child {child.Id} {how} after {Stopwatch.GetElapsedTime(spawned.StartedTimestamp).TotalMilliseconds:0} ms ({running} children running)",
                 new LogField("child", child.Id), new LogField("peer", spawned.Peer), new LogField("status", $"exited with status {code}"),
                 new LogField("exit_code", code), new LogField("running", running));
             Monitor.PulseAll(_gate);
@@ -207,17 +221,22 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
 
     /// <summary>
     /// The stop: Windows has no SIGTERM to give a child a chance, so every child is ended at once (TerminateProcess)
-    /// and the server waits until every exit is seen, then logs a summary.
+    /// and the server waits until every exit is seen, then logs a summary. <c>--grace</c> has nothing to wait for.
     /// </summary>
     private void Stop()
     {
         Process[] children = Snapshot();
-        log.Info("stopping", $"stop asked for (Ctrl-C): stopped accepting; ending {children.Length} children",
-            new LogField("signal", "SIGINT"), new LogField("running", children.Length));
+        var (name, words) = ConsoleEvent(StopAskedBy);
+        log.Info("stopping", $"stop asked for ({words}): stopped accepting; ending {children.Length} children with TerminateProcess",
+            new LogField("event", name), new LogField("running", children.Length));
         foreach (var child in children)
         {
             try
             {
+                lock (_gate)
+                {
+                    _ended.Add(child.Id);
+                }
                 child.Kill();
             }
             catch (InvalidOperationException)
