@@ -17,6 +17,8 @@ namespace ForkServer.Models.Fork;
 /// <param name="Prepare">The parent's step before each fork, with the client's address; null for none.</param>
 /// <param name="Rehearse">Under the JIT, the parent's run of the calls <see cref="Run"/> makes that nothing else in
 /// the parent makes (the exec path), with arguments that change nothing; null for none.</param>
+/// <param name="Pool">Children started ahead, to which the loop hands each client instead of forking for it; the
+/// descriptor <see cref="Run"/> gets is then the child's end of its channel. Null: a fork per client.</param>
 public sealed record ClientChild(
     ChildRole Role,
     string Verb,
@@ -24,4 +26,5 @@ public sealed record ClientChild(
     Func<int, int> Run,
     Func<WaitStatus, string?> Meaning,
     Action<PeerAddress>? Prepare = null,
-    Action? Rehearse = null);
+    Action? Rehearse = null,
+    ChildPool? Pool = null);
