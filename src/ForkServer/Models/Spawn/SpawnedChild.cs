@@ -20,7 +20,7 @@ public static class SpawnedChild
         var buffer = new byte[sessions.MaxMessage];
         if (OperatingSystem.IsLinux())
         {
-            int client = fd ?? (handover is { } channel ? Receive(channel) : throw new Cli.StartupException("--fd or --handover is needed on Linux"));
+            int client = fd ?? (handover is { } channel ? WaitForClient(channel, sessions, buffer) : throw new Cli.StartupException("--fd or --handover is needed on Linux"));
             if (client == 0)
             {
                 // The server stopped (or died) before it had a client for this child.
@@ -38,10 +38,21 @@ public static class SpawnedChild
         return SessionEnds.ExitCode(BlockingSessionRunner.Run(new SocketConnection(socket), sessions, session, buffer));
     }
 
-    /// <summary>Waits in the pool: the client's descriptor once the server hands one over, or 0 if it never will.</summary>
+    /// <summary>
+    /// Waits in the pool: the client's descriptor once the server hands one over, or 0 if it never will. First, while
+    /// no client waits, one session against a socket pair (a message, a reply, the peer's end of sending): the
+    /// client's session then runs code the runtime has compiled already.
+    /// </summary>
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    private static int Receive(int channel)
+    private static int WaitForClient(int channel, SessionFactory sessions, byte[] buffer)
     {
+        var (ours, theirs) = Posix.SocketPair();
+        Posix.Send(ours, "warm-up"u8);
+        Posix.ShutdownSend(ours);
+        BlockingSessionRunner.Run(new DescriptorConnection(theirs), sessions, sessions.Create(), buffer);
+        Posix.Close(theirs);
+        Posix.Close(ours);
+
         int client = Posix.ReceiveDescriptor(channel);
         Posix.Close(channel);
         return client;
