@@ -195,12 +195,14 @@ check_prefix() {
   detail="$WINEPREFIX in $(elapsed "$started") s"
 }
 
+# start_server [MODEL ARGS...]: --model fork (which must print the fallback notice) unless told otherwise.
 start_server() {
-  local started i
+  local started i model=("$@")
+  [ ${#model[@]} -gt 0 ] || model=(--model fork)
   [ -n "$server_pid" ] && { kill -KILL "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; }
   server_log=$work/server.$RANDOM.log
   started=$(now)
-  "$WINE" "$server_exe" --model fork --port "$PORT" --grace 5 > "$server_log" 2>&1 &
+  "$WINE" "$server_exe" "${model[@]}" --port "$PORT" --grace 5 > "$server_log" 2>&1 &
   server_pid=$!
   for i in $(seq 1 600); do
     grep -q ' listening on ' "$server_log" && break
@@ -219,6 +221,7 @@ start_server() {
     fi
     return 1
   fi
+  [ "${model[*]}" = "--model fork" ] || { detail="port $port, listening after $(elapsed "$started") s"; return 0; }
   if ! grep -qF 'this system has no fork(2): serving each client in a spawned process instead (--model spawn)' "$server_log"; then
     detail="no fallback notice before listening"
     return 1
@@ -361,6 +364,29 @@ EOF
   detail="3 serving children gone $gone s after SIGKILL to the server"
 }
 
+# The pool: two children started ahead; five clients one second apart each go to a waiting child. Then Ctrl-C.
+check_pool() {
+  local i out medians= rc
+  start_server --model spawn --workers 2 || return 1
+  for i in $(seq 1 300); do
+    grep -q '2 children started and waiting for clients' "$server_log" && break
+    sleep 0.1
+  done
+  sleep 3 # the waiting children's runtimes start meanwhile
+  for i in 1 2 3 4 5; do
+    out=$(sessions "$port" "pool$i" 2>&1) || { echo "$out" >> "$work/check.out"; detail="$out"; return 1; }
+    medians="$medians${medians:+, }$(grep -o '[0-9]* ms' <<< "$out")"
+    sleep 1
+  done
+  cat "$server_log" >> "$work/check.out"
+  [ "$(grep -c 'handed 127\.0\.0\.1:[0-9]* to waiting child' "$server_log")" = 5 ] || { detail="want 5 'handed ... to waiting child' lines"; return 1; }
+  kill -INT "$server_pid"
+  for i in $(seq 1 300); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+  wait "$server_pid"; rc=$?; server_pid=
+  [ "$rc" = 0 ] || { detail="exit status $rc after Ctrl-C"; return 1; }
+  detail="5 clients handed to waiting children, byte-exact, each $medians; exit 0 on Ctrl-C"
+}
+
 check_nothing_left() {
   local left
   timeout 30 "$WINESERVER" -w || { detail="wineserver -w still waiting after 30 s"; prefix_processes > "$work/check.out"; return 1; }
@@ -381,4 +407,5 @@ run_check "forkclient.exe echo with piped input" check_forkclient_echo
 run_check "forkclient.exe bench --connections 50 --concurrency 4" check_bench
 run_check "SIGINT stops the server" check_sigint
 run_check "SIGKILL to the server ends its children (job object)" check_sigkill
+run_check "a pool of 2 waiting children (--model spawn --workers 2)" check_pool
 run_check "nothing left after wineserver -w" check_nothing_left

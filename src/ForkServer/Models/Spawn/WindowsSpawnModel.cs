@@ -17,7 +17,9 @@ namespace ForkServer.Models.Spawn;
 /// role (<see cref="SpawnedChild"/>) with System.Diagnostics.Process, hands it the connected socket
 /// (<see cref="SocketHandover"/>) and goes back to accept. Windows has no signals and no waitpid: Ctrl-C (or Ctrl-Break)
 /// asks for the stop, and each exit is learnt from <see cref="Process.Exited"/>. Every child is in the server's job
-/// object, which ends them when the server ends, as the parent-death signal does on Linux.
+/// object, which ends them when the server ends, as the parent-death signal does on Linux. With <c>--workers N</c>, N
+/// children are started ahead and wait on their standard input; each client goes to the one that has waited longest,
+/// and another is started in its place.
 /// </summary>
 [SupportedOSPlatform("windows")]
 public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, SessionFactory sessions, EventLog log)
@@ -36,6 +38,8 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
     private readonly JobObject _job = JobObject.KillOnClose();
     private PosixSignal? _stopAskedBy;
     private readonly HashSet<int> _ended = [];
+    // The pool's children, longest waiting first; only the accept loop touches it.
+    private readonly Queue<int> _waiting = new();
     private long _served;
 
     public int Run()
@@ -50,9 +54,17 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         log.Always("listening",
             $"listening on {where} (model spawn); watch the children with: tasklist /fi \"IMAGENAME eq {image}\" or, in PowerShell, Get-CimInstance Win32_Process -Filter \"ParentProcessId={Environment.ProcessId}\"",
             new LogField("address", where), new LogField("model", "spawn"));
+        if (options.WorkersGiven)
+        {
+            while (_waiting.Count < options.Workers && StartWaiting())
+            {
+            }
+            log.Info("pool", $"{_waiting.Count} children started and waiting for clients", new LogField("waiting", _waiting.Count));
+        }
         while (StopAskedBy is null)
         {
-            if (!_acceptGate.IsOpen(Running))
+            // Children waiting in the pool serve no one yet: --max-children counts those that do.
+            if (!_acceptGate.IsOpen(Serving))
             {
                 WaitForAnExit();
             }
@@ -62,7 +74,7 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
             }
             else
             {
-                _acceptGate.BacklogEmpty(Running);
+                _acceptGate.BacklogEmpty(Serving);
             }
         }
         listener.Close();
@@ -142,9 +154,12 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         string peer = Addresses.Format(client.RemoteEndPoint);
         log.Info("accepted", $"accepted {peer}", new LogField("peer", peer));
         int pid;
+        bool waited;
         try
         {
-            var child = Start(peer);
+            var child = TakeWaiting(peer);
+            waited = child is not null;
+            child ??= Start(peer);
             SocketHandover.DuplicateInto(client, child);
             pid = child.Id;
         }
@@ -160,15 +175,59 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
             client.Dispose();
         }
         _served++;
+        if (options.WorkersGiven)
+        {
+            StartWaiting();
+        }
         int running = Running;
+        if (waited)
+        {
+            log.Info("handed", $"handed {peer} to waiting child {pid} ({Serving} children serving, {running - Serving} waiting); see it: tasklist /fi \"PID eq {pid}\"",
+                new LogField("child", pid), new LogField("peer", peer), new LogField("running", running));
+            return;
+        }
         log.Info("spawned", $"spawned child {pid} for {peer} ({running} children running); see it: tasklist /fi \"PID eq {pid}\"",
             new LogField("child", pid), new LogField("peer", peer), new LogField("running", running));
     }
 
-    private Process Start(string peer)
+    /// <summary>The child that has waited longest, now labelled with its client; null when none waits.</summary>
+    private Process? TakeWaiting(string peer)
+    {
+        lock (_gate)
+        {
+            while (_waiting.TryDequeue(out int pid))
+            {
+                if (_children.TryGetValue(pid, out var spawned))
+                {
+                    _children[pid] = spawned with { Peer = peer };
+                    return spawned.Process;
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Starts a child to wait in the pool; false (logged) if Windows would not start it.</summary>
+    private bool StartWaiting()
+    {
+        try
+        {
+            _waiting.Enqueue(Start(null).Id);
+            return true;
+        }
+        catch (Exception e) when (e is Win32Exception or InvalidOperationException)
+        {
+            log.Error("pool", $"cannot start a child to wait for clients: {e.Message}", new LogField("error", e.Message));
+            return false;
+        }
+    }
+
+    /// <param name="peer">The client it is for; null for a child that waits in the pool.</param>
+    private Process Start(string? peer)
     {
         var start = new ProcessStartInfo(_self.Path) { UseShellExecute = false, RedirectStandardInput = true };
-        foreach (string word in _self.Leading.Skip(1).Append(SelfCommand.SpawnedChild).Append("--peer").Append(peer))
+        var words = _self.Leading.Skip(1).Append(SelfCommand.SpawnedChild);
+        foreach (string word in peer is null ? words : words.Append("--peer").Append(peer))
         {
             start.ArgumentList.Add(word);
         }
@@ -180,7 +239,7 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         lock (_gate)
         {
             child.Start();
-            _children.Add(child.Id, new Spawned(child, peer, Stopwatch.GetTimestamp()));
+            _children.Add(child.Id, new Spawned(child, peer ?? "waiting", Stopwatch.GetTimestamp()));
         }
         // Should the server die before the child joins the job, the child has no client yet and exits when its
         // standard input ends.
@@ -262,6 +321,18 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         lock (_gate)
         {
             Monitor.Wait(_gate, TimeSpan.FromMicroseconds(AcceptWaitMicroseconds));
+        }
+    }
+
+    /// <summary>Children with a client: all but those still waiting in the pool.</summary>
+    private int Serving
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _children.Count - _waiting.Count(_children.ContainsKey);
+            }
         }
     }
 
