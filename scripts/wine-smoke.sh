@@ -2,12 +2,15 @@
 # Runs the win-x64 builds of forkserver and forkclient under Wine and checks, one line per check, that the Windows
 # path really works: the fork fallback notice, byte-exact echo replies through the spawn model (socket handed over
 # with DuplicateAndClose), forkclient.exe echo and bench, SIGINT (Wine turns it into CTRL_C_EVENT) ending the server
-# with status 0 and its "stopped" summary, and no Wine process left afterwards. Exits non-zero on the first failure.
+# with status 0 and its "stopped" summary, and no Wine process left afterwards. Stops at the first failure; exits 0
+# when every check passed, 1 otherwise, and always ends with one line "wine-smoke: Failed: F, Passed: P" (the form
+# .ci/run adds up).
 #
-#   scripts/wine-smoke.sh FORKSERVER_DIR FORKCLIENT_DIR
+#   scripts/wine-smoke.sh                                   publishes both into artifacts/wine first (about 30 s)
+#   scripts/wine-smoke.sh FORKSERVER_DIR FORKCLIENT_DIR     uses these publishes
 #   FORKSERVER_WIN_DIR=... FORKCLIENT_WIN_DIR=... scripts/wine-smoke.sh
 #
-# Each directory is a self-contained win-x64 publish, e.g.
+# Each directory is a self-contained win-x64 publish, as the first form makes them:
 #   dotnet publish src/ForkServer -c Release -r win-x64 --self-contained -o artifacts/wine/forkserver
 #   dotnet publish src/Clients    -c Release -r win-x64 --self-contained -o artifacts/wine/forkclient
 # Needs Debian's wine and wine64 (no i386), python3 and coreutils' timeout. Environment, all optional:
@@ -28,16 +31,21 @@ export WINEDEBUG=${WINEDEBUG:--all}
 PORT=${PORT:-0}
 WINE_FLAKE='Internal error'
 
-usage() {
-  echo "usage: $0 FORKSERVER_DIR FORKCLIENT_DIR (or FORKSERVER_WIN_DIR and FORKCLIENT_WIN_DIR)" >&2
+repo=$(cd "$(dirname "$0")/.." && pwd)
+publish=
+if [ -z "$server_dir" ] && [ -z "$client_dir" ]; then
+  publish=1
+  server_dir=$repo/artifacts/wine/forkserver
+  client_dir=$repo/artifacts/wine/forkclient
+elif [ -z "$server_dir" ] || [ -z "$client_dir" ]; then
+  echo "usage: $0 [FORKSERVER_DIR FORKCLIENT_DIR] (or FORKSERVER_WIN_DIR and FORKCLIENT_WIN_DIR)" >&2
   exit 2
-}
-[ -n "$server_dir" ] && [ -n "$client_dir" ] || usage
-server_exe=$(cd "$server_dir" 2>/dev/null && pwd)/forkserver.exe
-client_exe=$(cd "$client_dir" 2>/dev/null && pwd)/forkclient.exe
+fi
 
 work=$(mktemp -d /tmp/wine-smoke.XXXXXX)
 export WINEPREFIX=$work/prefix
+server_exe=
+client_exe=
 server_pid=
 server_log=
 held_pid=
@@ -59,6 +67,7 @@ prefix_processes() {
   done
 }
 
+checks=0
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -73,13 +82,14 @@ cleanup() {
   else
     rm -rf "$work"
   fi
+  [ "$rc" = 0 ] || rc=1
+  echo "wine-smoke: Failed: $rc, Passed: $checks"
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-checks=0
 pass() { checks=$((checks + 1)); echo "ok   $*"; }
 fail() { echo "FAIL $*"; [ -f "$work/check.out" ] && sed 's/^/     | /' "$work/check.out" | tail -20; exit 1; }
 
@@ -151,10 +161,29 @@ check_tools() {
   for tool in "$WINE" "$WINESERVER" python3 timeout; do
     command -v "$tool" >/dev/null || missing="$missing $tool"
   done
-  [ -f "$server_exe" ] || missing="$missing $server_exe"
-  [ -f "$client_exe" ] || missing="$missing $client_exe"
-  detail="${missing:+missing:$missing}"
+  detail="${missing:+missing:$missing (Debian: wine wine64 python3 coreutils)}"
   [ -z "$missing" ] && detail="$("$WINE" --version 2>/dev/null)"
+  [ -z "$missing" ]
+}
+
+# Self-contained, so that the prefix needs no .NET of its own.
+check_publish() {
+  local started project; started=$(now)
+  for project in ForkServer:"$server_dir" Clients:"$client_dir"; do
+    timeout 600 dotnet publish "$repo/src/${project%%:*}" -c Release -r win-x64 --self-contained -o "${project#*:}" \
+      -nologo -v quiet >> "$work/check.out" 2>&1 || { detail="dotnet publish src/${project%%:*} failed"; return 1; }
+  done
+  detail="both win-x64 publishes in $(elapsed "$started") s"
+}
+
+check_executables() {
+  server_exe=$(cd "$server_dir" 2>/dev/null && pwd)/forkserver.exe
+  client_exe=$(cd "$client_dir" 2>/dev/null && pwd)/forkclient.exe
+  local missing=
+  [ -f "$server_exe" ] || missing="$missing $server_dir/forkserver.exe"
+  [ -f "$client_exe" ] || missing="$missing $client_dir/forkclient.exe"
+  detail="${missing:+missing:$missing}"
+  [ -z "$missing" ] && detail="$server_exe, $client_exe"
   [ -z "$missing" ]
 }
 
@@ -166,12 +195,14 @@ check_prefix() {
   detail="$WINEPREFIX in $(elapsed "$started") s"
 }
 
+# start_server [MODEL ARGS...]: --model fork (which must print the fallback notice) unless told otherwise.
 start_server() {
-  local started i
+  local started i model=("$@")
+  [ ${#model[@]} -gt 0 ] || model=(--model fork)
   [ -n "$server_pid" ] && { kill -KILL "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; }
   server_log=$work/server.$RANDOM.log
   started=$(now)
-  "$WINE" "$server_exe" --model fork --port "$PORT" --grace 5 > "$server_log" 2>&1 &
+  "$WINE" "$server_exe" "${model[@]}" --port "$PORT" --grace 5 > "$server_log" 2>&1 &
   server_pid=$!
   for i in $(seq 1 600); do
     grep -q ' listening on ' "$server_log" && break
@@ -190,6 +221,7 @@ start_server() {
     fi
     return 1
   fi
+  [ "${model[*]}" = "--model fork" ] || { detail="port $port, listening after $(elapsed "$started") s"; return 0; }
   if ! grep -qF 'this system has no fork(2): serving each client in a spawned process instead (--model spawn)' "$server_log"; then
     detail="no fallback notice before listening"
     return 1
@@ -214,16 +246,17 @@ check_concurrent() {
   grep -q '^5 sessions byte-exact' <<< "$out"
 }
 
+# forkclient's tcp style: the prompt line before each line read, each reply behind "you send:" on a line of its
+# own, nothing for q. Compared byte for byte, line ends included.
 check_forkclient_echo() {
-  local want got rc
-  got=$(printf 'hello from forkclient\nsecond line\nq\n' | timeout 60 "$WINE" "$client_exe" echo --port "$port" 2> "$work/check.err" | tr -d '\r')
+  local rc prompt='Enter data to send to server: press q or Q to quit:\n'
+  printf 'hello from forkclient\nsecond line\nq\n' | timeout 60 "$WINE" "$client_exe" echo --port "$port" > "$work/echo.got" 2> "$work/check.err"
   rc=$?
-  { echo "$got"; cat "$work/check.err"; } >> "$work/check.out"
-  prompt='Enter data to send to server: press q or Q to quit'
-  want=$(printf '%s\nyou send:hello from forkclient\n%s\nyou send:second line\n%s' "$prompt" "$prompt" "$prompt")
+  printf "${prompt}you send:hello from forkclient\n${prompt}you send:second line\n${prompt}" > "$work/echo.want"
+  { od -c "$work/echo.got"; cat "$work/check.err"; } >> "$work/check.out"
   [ "$rc" = 0 ] || { detail="exit status $rc"; return 1; }
-  [ "$got" = "$want" ] || { detail="output differs from the expected dialogue"; return 1; }
-  detail="2 replies byte-exact (CRLF line ends stripped), exit 0"
+  cmp -s "$work/echo.got" "$work/echo.want" || { detail="output differs from the expected dialogue (od -c below)"; return 1; }
+  detail="the dialogue byte-exact ($(wc -c < "$work/echo.got") bytes), exit 0"
 }
 
 check_bench() {
@@ -273,12 +306,85 @@ EOF
   for i in $(seq 1 100); do kill -0 "$held_pid" 2>/dev/null || break; sleep 0.1; done
   wait "$held_pid" 2>/dev/null; held_pid=
   tail -5 "$server_log" >> "$work/check.out"; cat "$work/held.out" >> "$work/check.out"
-  summary=$(grep -o 'stopped: served [0-9]* clients; [0-9]* were running at shutdown, [0-9]* killed' "$server_log")
+  summary=$(grep -o 'stopped: served [0-9]* clients; [0-9]* were running at shutdown, [0-9]* ended' "$server_log")
   [ "$rc" = 0 ] || { detail="exit status $rc"; return 1; }
-  grep -q 'SIGINT received' "$server_log" || { detail="no 'SIGINT received' line"; return 1; }
+  grep -qF 'stop asked for (Ctrl-C): stopped accepting; ending 1 children with TerminateProcess' "$server_log" ||
+    { detail="no 'stop asked for (Ctrl-C) ... ending 1 children with TerminateProcess' line"; return 1; }
+  grep -q 'child [0-9]* was ended by the server (TerminateProcess)' "$server_log" || { detail="no 'was ended by the server' line"; return 1; }
+  grep -q 'see it: tasklist /fi "PID eq [0-9]*"' "$server_log" || { detail="no tasklist hint on the spawned lines"; return 1; }
   [ -n "$summary" ] || { detail="no stopped summary"; return 1; }
   grep -q 'closed by server' "$work/held.out" || { detail="the held client was not disconnected"; return 1; }
   detail="exit 0, '$summary'"
+}
+
+# The Linux pids of the server's spawned children: Wine shows a Windows process's command line in /proc.
+spawned_children() {
+  local cmdline pid
+  for cmdline in /proc/[0-9]*/cmdline; do
+    pid=${cmdline#/proc/}; pid=${pid%/cmdline}
+    tr '\0' ' ' < "$cmdline" 2>/dev/null | grep -q 'forkserver\.exe spawned-child ' || continue
+    tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qxF "WINEPREFIX=$WINEPREFIX" || continue
+    [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ] || echo "$pid"
+  done
+}
+
+# SIGKILL to the server while three children serve: nothing of the server runs any more, so only the job object
+# (JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE: wineserver closes a dead process's handles, the job's last one among them)
+# can end them.
+check_sigkill() {
+  local i children started gone
+  start_server || return 1
+  timeout 60 python3 - "$port" > "$work/held.out" 2>&1 <<'EOF' &
+import socket, sys, time
+held = [socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30) for _ in range(3)]
+for s in held:
+    s.sendall(b"held")
+    print(s.recv(100), flush=True)
+time.sleep(50)
+EOF
+  held_pid=$!
+  for i in $(seq 1 300); do
+    [ "$(grep -c 'you send:held' "$work/held.out")" = 3 ] && break
+    kill -0 "$held_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  children=$(spawned_children | tr '\n' ' ')
+  cat "$work/held.out" >> "$work/check.out"
+  [ "$(wc -w <<< "$children")" = 3 ] || { detail="want 3 serving children, found: ${children:-none}"; return 1; }
+  # The clients stay connected throughout: a child that ended because its client left would prove nothing.
+  kill -KILL "$server_pid"; started=$(now)
+  wait "$server_pid" 2>/dev/null; server_pid=
+  while children=$(spawned_children | tr '\n' ' '); [ -n "$children" ] && [ "$(elapsed "$started" | cut -d. -f1)" -lt 5 ]; do
+    sleep 0.1
+  done
+  gone=$(elapsed "$started")
+  kill -0 "$held_pid" 2>/dev/null || { detail="the clients left before the children were looked at"; return 1; }
+  kill "$held_pid" 2>/dev/null; wait "$held_pid" 2>/dev/null; held_pid=
+  [ -z "$children" ] || { detail="children still running $gone s after SIGKILL to the server: $children"; return 1; }
+  detail="3 serving children gone $gone s after SIGKILL to the server"
+}
+
+# The pool: two children started ahead; five clients one second apart each go to a waiting child. Then Ctrl-C.
+check_pool() {
+  local i out medians= rc
+  start_server --model spawn --workers 2 || return 1
+  for i in $(seq 1 300); do
+    grep -q '2 children started and waiting for clients' "$server_log" && break
+    sleep 0.1
+  done
+  sleep 3 # the waiting children's runtimes start meanwhile
+  for i in 1 2 3 4 5; do
+    out=$(sessions "$port" "pool$i" 2>&1) || { echo "$out" >> "$work/check.out"; detail="$out"; return 1; }
+    medians="$medians${medians:+, }$(grep -o '[0-9]* ms' <<< "$out")"
+    sleep 1
+  done
+  cat "$server_log" >> "$work/check.out"
+  [ "$(grep -c 'handed 127\.0\.0\.1:[0-9]* to waiting child' "$server_log")" = 5 ] || { detail="want 5 'handed ... to waiting child' lines"; return 1; }
+  kill -INT "$server_pid"
+  for i in $(seq 1 300); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+  wait "$server_pid"; rc=$?; server_pid=
+  [ "$rc" = 0 ] || { detail="exit status $rc after Ctrl-C"; return 1; }
+  detail="5 clients handed to waiting children, byte-exact, each $medians; exit 0 on Ctrl-C"
 }
 
 check_nothing_left() {
@@ -290,7 +396,9 @@ check_nothing_left() {
   [ -z "$left" ]
 }
 
-run_check "tools and publishes" check_tools
+run_check "tools" check_tools
+[ -n "$publish" ] && run_check "self-contained win-x64 publish of forkserver and forkclient" check_publish
+run_check "executables" check_executables
 run_check "fresh WINEPREFIX" check_prefix
 run_check "server starts (forkserver.exe --model fork)" start_server
 run_check "sequential sessions from Linux" check_sequential
@@ -298,5 +406,6 @@ run_check "5 concurrent sessions from Linux" check_concurrent
 run_check "forkclient.exe echo with piped input" check_forkclient_echo
 run_check "forkclient.exe bench --connections 50 --concurrency 4" check_bench
 run_check "SIGINT stops the server" check_sigint
+run_check "SIGKILL to the server ends its children (job object)" check_sigkill
+run_check "a pool of 2 waiting children (--model spawn --workers 2)" check_pool
 run_check "nothing left after wineserver -w" check_nothing_left
-echo "wine-smoke: $checks checks passed"

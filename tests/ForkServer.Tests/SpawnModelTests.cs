@@ -4,54 +4,116 @@ namespace ForkServer.Tests;
 
 /// <summary>
 /// What is particular to the process-spawn model (<c>--model spawn</c>); the echo and greet cases it shares with the
-/// other models are in <see cref="ForkModelTests"/> and <see cref="ConcurrencyModelTests"/>.
+/// other models are in <see cref="ForkModelTests"/> and <see cref="ConcurrencyModelTests"/>. Each runs with a fresh
+/// child per client (no pool) and with a pool of two waiting children (<c>--workers 2</c>), which clients are handed to.
 /// </summary>
 [Trait("Category", "Linux")]
 public sealed class SpawnModelTests
 {
-    [Fact]
-    public void EachClientIsServedByANewProgramStartedByTheServerNotByAFork()
+    private const int PoolSize = 2;
+
+    private static ServerProcess Start(bool pool, params string[] args) =>
+        ServerProcess.Start(Build.Aot, [.. args, "--model", "spawn", "--log", "json", .. pool ? new[] { "--workers", $"{PoolSize}" } : []]);
+
+    /// <summary>The pids of the children serving clients, from the lines that say so, in order.</summary>
+    private static List<int> Serving(ServerProcess server, bool pool) =>
+        [.. server.Events(pool ? "handed" : "spawned").Select(e => e.GetProperty("child").GetInt32())];
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void EachClientIsServedByANewProgramStartedByTheServerNotByAFork(bool pool)
     {
-        using var server = ServerProcess.Start(Build.Aot, "--model", "spawn", "--log", "json");
+        using var server = Start(pool);
         using var client = new TcpClientSession(server.Port);
         Assert.Equal("you send:hi", client.Exchange("hi", "you send:hi"));
-        var child = Assert.Single(ProcFs.ChildrenOf(server.Pid));
+        Assert.True(Wait.Until(() => Serving(server, pool).Count == 1, TimeSpan.FromSeconds(10)), "the line naming the child");
+        int child = Serving(server, pool).Single();
+        Assert.Equal(server.Pid, ProcFs.Read(child)?.PPid);
         // A forked child would still run the server's own command line; this one was exec'd in the hidden role.
-        string[] command = File.ReadAllText($"/proc/{child.Pid}/cmdline").TrimEnd('\0').Split('\0');
+        string[] command = File.ReadAllText($"/proc/{child}/cmdline").TrimEnd('\0').Split('\0');
         Assert.Equal(Binaries.ServerFor(Build.Aot), command[0]);
         Assert.Equal("spawned-child", command[1]);
-        Assert.Contains("--fd", command);
-        Assert.Equal(child.Pid, server.Events("spawned").Single().GetProperty("child").GetInt32());
+        Assert.Contains(pool ? "--handover" : "--fd", command);
+        if (pool)
+        {
+            // The pool is full again: the served child plus PoolSize waiting for the next clients.
+            Assert.True(Wait.Until(() => ProcFs.ChildrenOf(server.Pid).Count == 1 + PoolSize, TimeSpan.FromSeconds(10)), "the pool refilled");
+        }
+        else
+        {
+            Assert.Single(ProcFs.ChildrenOf(server.Pid));
+        }
     }
 
-    [Fact]
-    public void StopEndsTheSessionsInProgressLogsTheirExitsAndLeavesNothingRunning()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void StopEndsTheSessionsInProgressLogsTheirExitsAndLeavesNothingRunning(bool pool)
     {
-        using var server = ServerProcess.Start(Build.Aot, "--model", "spawn", "--log", "json", "--grace", "5");
+        using var server = Start(pool, "--grace", "5");
         var clients = Enumerable.Range(0, 3).Select(_ => new TcpClientSession(server.Port)).ToList();
         foreach (var client in clients)
         {
             Assert.Equal("you send:a", client.Exchange("a", "you send:a"));
         }
-        Assert.True(Wait.Until(() => server.Events("spawned").Count == 3, TimeSpan.FromSeconds(10)), "three spawned events");
-        var children = server.Events("spawned").Select(e => e.GetProperty("child").GetInt32()).ToList();
+        Assert.True(Wait.Until(() => Serving(server, pool).Count == 3, TimeSpan.FromSeconds(10)), "three serving children");
+        var children = Serving(server, pool);
         Assert.All(children, pid => Assert.Equal(server.Pid, ProcFs.Read(pid)?.PPid));
+        int waiting = pool ? PoolSize : 0;
+        Assert.True(Wait.Until(() => ProcFs.ChildrenOf(server.Pid).Count == 3 + waiting, TimeSpan.FromSeconds(10)), "the pool refilled");
+        var all = ProcFs.ChildrenOf(server.Pid).Select(c => c.Pid).ToList();
 
         server.Signal(ProcFs.SIGTERM);
         Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(20)));
-        Assert.All(children, pid => Assert.Null(ProcFs.Read(pid)));
+        Assert.All(all, pid => Assert.Null(ProcFs.Read(pid)));
         Assert.All(clients, client => Assert.True(client.ServerClosed()));
-        Assert.Equal(3, server.Events("reaped").Count(e => e.GetProperty("signal").GetString() == "SIGTERM"));
+        var reaped = server.Events("reaped");
+        Assert.All(children, pid => Assert.Contains(reaped, e => e.GetProperty("child").GetInt32() == pid && e.GetProperty("signal").GetString() == "SIGTERM"));
+        Assert.Equal(all.Count, reaped.Count);
         var stopped = Assert.Single(server.Events("stopped"));
-        Assert.Equal(3, stopped.GetProperty("running_at_shutdown").GetInt32());
+        Assert.Equal(3 + waiting, stopped.GetProperty("running_at_shutdown").GetInt32());
         Assert.Equal(0, stopped.GetProperty("killed").GetInt32());
         clients.ForEach(c => c.Dispose());
     }
 
-    [Fact]
-    public void MaxChildrenHoldsFurtherClientsInTheBacklogUntilAChildExits()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SpawnedChildrenDieWithTheServerEvenOfSigkill(bool pool)
     {
-        using var server = ServerProcess.Start(Build.Aot, "--model", "spawn", "--max-children", "2", "--log", "json");
+        using var server = Start(pool);
+        var clients = Enumerable.Range(0, 3).Select(_ => new TcpClientSession(server.Port)).ToList();
+        try
+        {
+            foreach (var client in clients)
+            {
+                Assert.Equal("you send:a", client.Exchange("a", "you send:a"));
+            }
+            int waiting = pool ? PoolSize : 0;
+            Assert.True(Wait.Until(() => Serving(server, pool).Count == 3 && ProcFs.ChildrenOf(server.Pid).Count == 3 + waiting, TimeSpan.FromSeconds(10)),
+                "three serving children, and the pool full");
+            var children = ProcFs.ChildrenOf(server.Pid).Select(c => c.Pid).ToList();
+
+            // No stop runs: only the parent-death signal the exec kept can end children whose clients are still there.
+            server.Signal(ProcFs.SIGKILL);
+            server.WaitForExit(TimeSpan.FromSeconds(20));
+            Assert.True(Wait.Until(() => !children.Any(ProcFs.IsAlive), TimeSpan.FromSeconds(1)),
+                $"spawned children still alive 1 s after the server died: {string.Join(", ", children.Where(ProcFs.IsAlive))}");
+            Assert.All(clients, client => Assert.True(client.ServerClosed()));
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void MaxChildrenHoldsFurtherClientsInTheBacklogUntilAChildExits(bool pool)
+    {
+        using var server = Start(pool, "--max-children", "2");
         using var first = new TcpClientSession(server.Port);
         using var second = new TcpClientSession(server.Port);
         Assert.Equal("you send:1", first.Exchange("1", "you send:1"));
@@ -59,12 +121,13 @@ public sealed class SpawnModelTests
         using var third = new TcpClientSession(server.Port);
         third.Send("3");
         server.WaitForLine(l => l.Contains("the limit (--max-children 2)"), TimeSpan.FromSeconds(10));
-        Assert.Equal(2, server.Events("spawned").Count);
-        Assert.Equal(2, ProcFs.ChildrenOf(server.Pid).Count);
+        // Children waiting in the pool serve no one: the limit counts the two that do.
+        Assert.Equal(2, Serving(server, pool).Count);
+        Assert.True(Wait.Until(() => ProcFs.ChildrenOf(server.Pid).Count == 2 + (pool ? PoolSize : 0), TimeSpan.FromSeconds(10)), "the pool refilled");
 
         first.Send("q");
         Assert.True(first.ServerClosed());
         Assert.Equal("you send:3", third.ReceiveText("you send:3".Length));
-        Assert.True(Wait.Until(() => server.Events("spawned").Count == 3, TimeSpan.FromSeconds(10)), "the third client's child");
+        Assert.True(Wait.Until(() => Serving(server, pool).Count == 3, TimeSpan.FromSeconds(10)), "the third client's child");
     }
 }

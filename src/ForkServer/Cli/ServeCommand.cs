@@ -35,7 +35,7 @@ public static class ServeCommand
         var maxMessage = OptionRules.WholeNumber("--max-message", "Bytes one read takes at most; larger input is served in pieces", defaults.MaxMessage, 1, 16 * 1024 * 1024);
         var user = UserOptions.User();
         var allowRoot = UserOptions.AllowRoot();
-        var workers = OptionRules.WholeNumber("--workers", "Worker processes the prefork model keeps running", defaults.Workers, 1, 1024);
+        var workers = OptionRules.WholeNumber("--workers", "Worker processes the prefork model keeps running; with --model spawn, children started ahead and waiting for clients (none unless given)", defaults.Workers, 1, 1024);
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors and the line that says where the server listens" };
         var subreaper = new Option<bool>("--subreaper") { Description = "Become a subreaper (prctl PR_SET_CHILD_SUBREAPER): orphans below the server are re-parented to it and reaped, as under PID 1" };
         var leaveOrphan = OptionRules.OptionalSeconds("--leave-orphan", "Teaching aid (fork model): after each session the child forks a grandchild that outlives it by SECONDS, an orphan for PID 1 or a subreaper to reap", 0, 24 * 3600);
@@ -58,6 +58,7 @@ public static class ServeCommand
             Prefix = parsed.GetValue(prefix)!,
             QuitWord = parsed.GetValue(quit) == "q",
             Workers = parsed.GetValue(workers),
+            WorkersGiven = parsed.GetResult(workers) is { Implicit: false },
             Grace = TimeSpan.FromSeconds(parsed.GetValue(grace)),
             MaxChildren = parsed.GetValue(maxChildren),
             IdleTimeout = TimeSpan.FromSeconds(parsed.GetValue(idleTimeout)),

@@ -15,9 +15,11 @@ public static class SpawnedChildCommand
     public static Command Create()
     {
         var fd = new Option<int?>("--fd") { Description = "The inherited descriptor of the client's socket (Linux; Windows reads the socket from standard input)" };
-        var peer = new Option<string>("--peer") { Description = "The client's address, for ps and the log", Required = true };
+        var handover = new Option<int?>("--handover") { Description = "The descriptor of the channel a client comes on (Linux: a spawn-model server's pool)" };
+        var peer = new Option<string>("--peer") { Description = "The client's address, for ps and the log", DefaultValueFactory = _ => "a handed-over client" };
         var command = new Command(SelfCommand.SpawnedChild, "Serve one client handed over by a spawn-model server") { Hidden = true };
         command.Options.Add(fd);
+        command.Options.Add(handover);
         command.Options.Add(peer);
         command.SetAction(parsed =>
         {
@@ -25,7 +27,7 @@ public static class SpawnedChildCommand
             try
             {
                 var (sessions, _, _) = SpawnSettings.Decode(Environment.GetEnvironmentVariable(SpawnSettings.Variable));
-                return SpawnedChild.Run(parsed.GetValue(fd), sessions);
+                return SpawnedChild.Run(parsed.GetValue(fd), parsed.GetValue(handover), sessions);
             }
             catch (StartupException e)
             {

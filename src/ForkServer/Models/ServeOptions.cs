@@ -46,6 +46,9 @@ public sealed record ServeOptions
     /// <summary>How many worker processes the prefork model keeps running.</summary>
     public int Workers { get; init; } = 4;
 
+    /// <summary>--workers was given: the spawn model then keeps that many children started and waiting for clients.</summary>
+    public bool WorkersGiven { get; init; }
+
     /// <summary>How long the stop waits after SIGTERM before it sends SIGKILL to the children left.</summary>
     public TimeSpan Grace { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -27,6 +27,15 @@ public sealed class ChildTable
 
     public bool Contains(int pid) => _children.ContainsKey(pid);
 
+    /// <summary>A child that waited in a pool now serves a client: its label says whom.</summary>
+    public void Relabel(int pid, ChildLabel label)
+    {
+        if (_children.TryGetValue(pid, out var child))
+        {
+            _children[pid] = child with { Label = label };
+        }
+    }
+
     public void Add(int pid, ChildLabel label) => _children[pid] = new Child(pid, label, Stopwatch.GetTimestamp(), 0);
 
     /// <summary>Notes that a listed child has exited but is not reaped yet; false if it was noted before.</summary>

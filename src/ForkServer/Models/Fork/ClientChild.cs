@@ -18,6 +18,8 @@ namespace ForkServer.Models.Fork;
 /// <param name="Rehearse">Under the JIT, the parent's run of the calls <see cref="Run"/> makes that nothing else in
 /// the parent makes (the exec path), with arguments that change nothing; null for none.</param>
 /// <param name="Doing">What the log adds after the client when the child is made (": exec cat"); null for nothing.</param>
+/// <param name="Pool">Children started ahead, to which the loop hands each client instead of forking for it; the
+/// descriptor <see cref="Run"/> gets is then the child's end of its channel. Null: a fork per client.</param>
 public sealed record ClientChild(
     ChildRole Role,
     string Verb,
@@ -26,7 +28,8 @@ public sealed record ClientChild(
     Func<WaitStatus, string?> Meaning,
     Action<ClientArrival>? Prepare = null,
     Action? Rehearse = null,
-    string? Doing = null);
+    string? Doing = null,
+    ChildPool? Pool = null);
 
 /// <summary>A client just accepted: its socket, its address, and how many clients of its source are being served counting it.</summary>
 public readonly record struct ClientArrival(int Fd, PeerAddress Peer, int FromSameSource);

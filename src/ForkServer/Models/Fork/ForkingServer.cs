@@ -52,6 +52,13 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
         string reap = Cli.Names.Of(options.Reap);
         log.Listening(address, $"model {model}{listening}, reap {reap}", $"watch the children with: ps -o pid,ppid,stat,comm,cmd --ppid {Posix.GetPid()}",
             new LogField("model", model), new LogField("reap", reap));
+        if (child.Pool is { } pool)
+        {
+            while (pool.Waiting < pool.Size && StartWaiting(pool) > 0)
+            {
+            }
+            log.Info("pool", $"{pool.Waiting} children started and waiting for clients", new LogField("waiting", pool.Waiting));
+        }
         Span<PollEntry> wait = [new PollEntry(listenFd, PollEntry.Readable), new PollEntry(funnel.Fd, PollEntry.Readable)];
         while (!_supervisor.Stop.Requested)
         {
@@ -61,7 +68,8 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
                 // The tutorial reaps when a client is waiting; at the limit one is, in the backlog.
                 _supervisor.ReapFinished();
             }
-            bool accepting = _gate.IsOpen(children.Count, children.Zombies);
+            // Children waiting in the pool serve no one yet: --max-children counts those that do.
+            bool accepting = _gate.IsOpen(children.Count - (child.Pool?.Waiting ?? 0), children.Zombies);
             // poll(2) skips a negative descriptor: while the gate is shut only signals and the sweep wake the loop.
             wait[0].Fd = accepting ? listenFd : -1;
             Posix.Poll(wait, _gate.WaitMilliseconds(_supervisor.WaitMilliseconds));
@@ -87,6 +95,7 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
         }
         Readiness.Stopping(log);
         Posix.Close(listenFd);
+        child.Pool?.Close();
         _supervisor.Shutdown(options.Grace);
         return Cli.ExitCodes.Ok;
     }
@@ -118,6 +127,11 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
         {
             return;
         }
+        if (child.Pool is { } pool)
+        {
+            HandOver(pool, client, peer, text);
+            return;
+        }
         child.Prepare?.Invoke(new ClientArrival(client, peer, fromSameSource));
         _clientFd = client;
         int pid = _supervisor.Fork(new ChildLabel(child.Role, peer), child.Attributes, _childBody);
@@ -135,6 +149,48 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
             log.Info(child.Verb, $"{child.Verb} child {pid} for {text}{child.Doing} ({running} children running)",
                 new LogField("child", pid), new LogField("peer", text), new LogField("running", running));
         }
+    }
+
+    /// <summary>
+    /// Gives the client to a waiting child (one started now if none waits: the channel keeps the client until it
+    /// reads it), then starts another to wait in its place.
+    /// </summary>
+    private void HandOver(ChildPool pool, int client, PeerAddress peer, string? text)
+    {
+        int pid = pool.HandOver(client);
+        if (pid == 0 && StartWaiting(pool) > 0)
+        {
+            pid = pool.HandOver(client);
+        }
+        if (pid == 0)
+        {
+            Refusal.ServerBusy(client, peer, "no child could be started to hand it to", log);
+            return;
+        }
+        Posix.Close(client);
+        _served++;
+        _supervisor.Children.Relabel(pid, new ChildLabel(child.Role, peer));
+        StartWaiting(pool);
+        if (text is not null)
+        {
+            int running = _supervisor.Children.Count - _supervisor.Children.Zombies - pool.Waiting;
+            log.Info("handed", $"handed {text} to waiting child {pid} ({running} children serving, {pool.Waiting} waiting)",
+                new LogField("child", pid), new LogField("peer", text), new LogField("running", running), new LogField("waiting", pool.Waiting));
+        }
+    }
+
+    /// <summary>Forks a child to wait in the pool: its pid, or the negated errno of a fork that failed (logged).</summary>
+    private int StartWaiting(ChildPool pool)
+    {
+        _clientFd = pool.OpenChannel();
+        int pid = _supervisor.Fork(ChildLabel.Worker, child.Attributes, _childBody);
+        pool.Started(pid, _clientFd);
+        if (pid < 0)
+        {
+            string why = PosixException.Describe("fork", -pid);
+            log.Error("pool", $"cannot start a child to wait for clients: {why}", new LogField("error", why));
+        }
+        return pid;
     }
 
     /// <summary>In the child: let go of what only the parent uses, then the model's work on the client.</summary>

@@ -36,10 +36,19 @@ public sealed class SpawnModel(ServeOptions options, int listenFd, SessionFactor
             // The server turns tiered compilation off only so that fork(2) is safe; a spawned child never forks, and
             // starts faster with it on.
             "DOTNET_TieredCompilation=1"];
+        ChildPool? pool = null;
+        if (options.WorkersGiven)
+        {
+            // Every waiting child runs the same command line: it learns its client from the channel.
+            pool = new ChildPool(options.Workers);
+            _next = ExecImage.Create(_self.Path,
+                [.. _self.Leading, SelfCommand.SpawnedChild, "--handover", ClientDescriptor.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+                _environment);
+        }
         var child = new ClientChild(ChildRole.Spawned, "spawned", ChildStart.Program("fs-spawned"), Exec,
             status => status.Exited ? SessionEnds.DescribeExitCode(status.ExitCode, sessions) ?? ExecFailure(status.ExitCode) : null,
-            Prepare, ExecChild.Rehearse);
-        return new ForkingServer(options, listenFd, child, log).Run(funnel, "");
+            Prepare, ExecChild.Rehearse, pool);
+        return new ForkingServer(options, listenFd, child, log).Run(funnel, pool is null ? "" : $", {pool.Size} children waiting");
     }
 
     /// <summary>In the parent, before the fork: the child's command line, so the child allocates nothing.</summary>
@@ -52,7 +61,10 @@ public sealed class SpawnModel(ServeOptions options, int listenFd, SessionFactor
             _environment);
     }
 
-    /// <summary>In the child: becomes the spawned child; if that fails, tells the client the server is busy.</summary>
+    /// <summary>
+    /// In the child: becomes the spawned child; if that fails, tells the client the server is busy (a waiting child
+    /// has no client yet: its descriptor is the channel, and the busy line goes nowhere).
+    /// </summary>
     private int Exec(int client)
     {
         int status = ExecChild.Become(client, s_targets, _next!);

@@ -10,14 +10,22 @@ namespace ForkServer.Models.Spawn;
 /// </summary>
 public static class SpawnedChild
 {
-    /// <summary>Serves the client on the inherited descriptor <paramref name="fd"/> (Linux) or the duplicated socket (Windows).</summary>
-    public static int Run(int? fd, SessionFactory sessions)
+    /// <summary>
+    /// Serves the client on the inherited descriptor <paramref name="fd"/> or the one that comes on the channel
+    /// <paramref name="handover"/> (Linux), or the duplicated socket (Windows).
+    /// </summary>
+    public static int Run(int? fd, int? handover, SessionFactory sessions)
     {
         var session = sessions.Create();
         var buffer = new byte[sessions.MaxMessage];
         if (OperatingSystem.IsLinux())
         {
-            int client = fd ?? throw new Cli.StartupException("--fd is needed on Linux");
+            int client = fd ?? (handover is { } channel ? WaitForClient(channel, sessions, buffer) : throw new Cli.StartupException("--fd or --handover is needed on Linux"));
+            if (client == 0)
+            {
+                // The server stopped (or died) before it had a client for this child.
+                return Cli.ExitCodes.Ok;
+            }
             Posix.SetName("fs-spawned\0"u8);
             return SessionEnds.ExitCode(BlockingSessionRunner.Run(new DescriptorConnection(client), sessions, session, buffer));
         }
@@ -28,5 +36,25 @@ public static class SpawnedChild
         using var socket = SocketHandover.FromDuplicate(Console.In);
         socket.Blocking = true;
         return SessionEnds.ExitCode(BlockingSessionRunner.Run(new SocketConnection(socket), sessions, session, buffer));
+    }
+
+    /// <summary>
+    /// Waits in the pool: the client's descriptor once the server hands one over, or 0 if it never will. First, while
+    /// no client waits, one session against a socket pair (a message, a reply, the peer's end of sending): the
+    /// client's session then runs code the runtime has compiled already.
+    /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private static int WaitForClient(int channel, SessionFactory sessions, byte[] buffer)
+    {
+        var (ours, theirs) = Posix.SocketPair();
+        Posix.Send(ours, "warm-up"u8);
+        Posix.ShutdownSend(ours);
+        BlockingSessionRunner.Run(new DescriptorConnection(theirs), sessions, sessions.Create(), buffer);
+        Posix.Close(theirs);
+        Posix.Close(ours);
+
+        int client = Posix.ReceiveDescriptor(channel);
+        Posix.Close(channel);
+        return client;
     }
 }

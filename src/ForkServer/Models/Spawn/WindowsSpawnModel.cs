@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using ForkServer.Interop.Windows;
 using ForkServer.Logging;
 using ForkServer.Net;
 using ForkServer.Networking;
@@ -15,7 +16,10 @@ namespace ForkServer.Models.Spawn;
 /// The server where fork(2) does not exist (Windows): the parent accepts, starts this program again in its hidden child
 /// role (<see cref="SpawnedChild"/>) with System.Diagnostics.Process, hands it the connected socket
 /// (<see cref="SocketHandover"/>) and goes back to accept. Windows has no signals and no waitpid: Ctrl-C (or Ctrl-Break)
-/// asks for the stop, and each exit is learnt from <see cref="Process.Exited"/>.
+/// asks for the stop, and each exit is learnt from <see cref="Process.Exited"/>. Every child is in the server's job
+/// object, which ends them when the server ends, as the parent-death signal does on Linux. With <c>--workers N</c>, N
+/// children are started ahead and wait on their standard input; each client goes to the one that has waited longest,
+/// and another is started in its place.
 /// </summary>
 [SupportedOSPlatform("windows")]
 public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, SessionFactory sessions, EventLog log)
@@ -31,7 +35,11 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
     private readonly Dictionary<int, Spawned> _children = [];
     private readonly AcceptGate _acceptGate = new(options.MaxChildren, "children", log);
     private readonly (string Path, List<string> Leading) _self = SelfCommand.Get();
-    private int _stopRequests;
+    private readonly JobObject _job = JobObject.KillOnClose();
+    private PosixSignal? _stopAskedBy;
+    private readonly HashSet<int> _ended = [];
+    // The pool's children, longest waiting first; only the accept loop touches it.
+    private readonly Queue<int> _waiting = new();
     private long _served;
 
     public int Run()
@@ -40,13 +48,23 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStop);
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnStop);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStop);
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnStop);
         string where = Addresses.Format(listener.LocalEndPoint);
+        string image = Path.GetFileName(_self.Leading[0]);
         log.Listening(where, "model spawn",
-            $"watch the children with: tasklist /fi \"PID eq {Environment.ProcessId}\" or, in PowerShell, Get-CimInstance Win32_Process -Filter \"ParentProcessId={Environment.ProcessId}\"",
+            $"watch the children with: tasklist /fi \"IMAGENAME eq {image}\" or, in PowerShell, Get-CimInstance Win32_Process -Filter \"ParentProcessId={Environment.ProcessId}\"",
             new LogField("model", "spawn"));
-        while (StopRequests == 0)
+        if (options.WorkersGiven)
         {
-            if (!_acceptGate.IsOpen(Running))
+            while (_waiting.Count < options.Workers && StartWaiting())
+            {
+            }
+            log.Info("pool", $"{_waiting.Count} children started and waiting for clients", new LogField("waiting", _waiting.Count));
+        }
+        while (StopAskedBy is null)
+        {
+            // Children waiting in the pool serve no one yet: --max-children counts those that do.
+            if (!_acceptGate.IsOpen(Serving))
             {
                 WaitForAnExit();
             }
@@ -56,7 +74,7 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
             }
             else
             {
-                _acceptGate.BacklogEmpty(Running);
+                _acceptGate.BacklogEmpty(Serving);
             }
         }
         listener.Close();
@@ -84,27 +102,36 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         }
     }
 
-    private int StopRequests
+    private PosixSignal? StopAskedBy
     {
         get
         {
             lock (_gate)
             {
-                return _stopRequests;
+                return _stopAskedBy;
             }
         }
     }
 
+    /// <summary>A console event, which .NET names after the signal nearest to it.</summary>
     private void OnStop(PosixSignalContext context)
     {
         // The server stops on its own terms: children first, then a summary.
         context.Cancel = true;
         lock (_gate)
         {
-            _stopRequests++;
+            _stopAskedBy ??= context.Signal;
             Monitor.PulseAll(_gate);
         }
     }
+
+    private static (string Name, string Words) ConsoleEvent(PosixSignal? signal) => signal switch
+    {
+        PosixSignal.SIGINT => ("CTRL_C_EVENT", "Ctrl-C"),
+        PosixSignal.SIGQUIT => ("CTRL_BREAK_EVENT", "Ctrl-Break"),
+        PosixSignal.SIGHUP => ("CTRL_CLOSE_EVENT", "the console is closing"),
+        _ => ("CTRL_SHUTDOWN_EVENT", "Windows is shutting down"),
+    };
 
     private void AcceptAndSpawn(Socket listener)
     {
@@ -127,9 +154,12 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         string peer = Addresses.Format(client.RemoteEndPoint);
         log.Info("accepted", $"accepted {peer}", new LogField("peer", peer));
         int pid;
+        bool waited;
         try
         {
-            var child = Start(peer);
+            var child = TakeWaiting(peer);
+            waited = child is not null;
+            child ??= Start(peer);
             SocketHandover.DuplicateInto(client, child);
             pid = child.Id;
         }
@@ -145,15 +175,59 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
             client.Dispose();
         }
         _served++;
+        if (options.WorkersGiven)
+        {
+            StartWaiting();
+        }
         int running = Running;
-        log.Info("spawned", $"spawned child {pid} for {peer} ({running} children running)",
+        if (waited)
+        {
+            log.Info("handed", $"handed {peer} to waiting child {pid} ({Serving} children serving, {running - Serving} waiting); see it: tasklist /fi \"PID eq {pid}\"",
+                new LogField("child", pid), new LogField("peer", peer), new LogField("running", running));
+            return;
+        }
+        log.Info("spawned", $"spawned child {pid} for {peer} ({running} children running); see it: tasklist /fi \"PID eq {pid}\"",
             new LogField("child", pid), new LogField("peer", peer), new LogField("running", running));
     }
 
-    private Process Start(string peer)
+    /// <summary>The child that has waited longest, now labelled with its client; null when none waits.</summary>
+    private Process? TakeWaiting(string peer)
+    {
+        lock (_gate)
+        {
+            while (_waiting.TryDequeue(out int pid))
+            {
+                if (_children.TryGetValue(pid, out var spawned))
+                {
+                    _children[pid] = spawned with { Peer = peer };
+                    return spawned.Process;
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Starts a child to wait in the pool; false (logged) if Windows would not start it.</summary>
+    private bool StartWaiting()
+    {
+        try
+        {
+            _waiting.Enqueue(Start(null).Id);
+            return true;
+        }
+        catch (Exception e) when (e is Win32Exception or InvalidOperationException)
+        {
+            log.Error("pool", $"cannot start a child to wait for clients: {e.Message}", new LogField("error", e.Message));
+            return false;
+        }
+    }
+
+    /// <param name="peer">The client it is for; null for a child that waits in the pool.</param>
+    private Process Start(string? peer)
     {
         var start = new ProcessStartInfo(_self.Path) { UseShellExecute = false, RedirectStandardInput = true };
-        foreach (string word in _self.Leading.Skip(1).Append(SelfCommand.SpawnedChild).Append("--peer").Append(peer))
+        var words = _self.Leading.Skip(1).Append(SelfCommand.SpawnedChild);
+        foreach (string word in peer is null ? words : words.Append("--peer").Append(peer))
         {
             start.ArgumentList.Add(word);
         }
@@ -165,7 +239,18 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         lock (_gate)
         {
             child.Start();
-            _children.Add(child.Id, new Spawned(child, peer, Stopwatch.GetTimestamp()));
+            _children.Add(child.Id, new Spawned(child, peer ?? "waiting", Stopwatch.GetTimestamp()));
+        }
+        // Should the server die before the child joins the job, the child has no client yet and exits when its
+        // standard input ends.
+        try
+        {
+            _job.Add(child);
+        }
+        catch (Win32Exception)
+        {
+            child.Kill();
+            throw;
         }
         return child;
     }
@@ -182,8 +267,10 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
                 return;
             }
             int running = _children.Count;
+            // TerminateProcess leaves the exit status it was given (-1 from Process.Kill): say who ended it instead.
+            string how = _ended.Remove(child.Id) ? "was ended by the server (TerminateProcess)" : $"exited with status {code}{why}";
             log.Info("reaped",
-                $"child {child.Id} exited with status {code}{why} after {Stopwatch.GetElapsedTime(spawned.StartedTimestamp).TotalMilliseconds:0} ms ({running} children running)",
+                $"child {child.Id} {how} after {Stopwatch.GetElapsedTime(spawned.StartedTimestamp).TotalMilliseconds:0} ms ({running} children running)",
                 new LogField("child", child.Id), new LogField("peer", spawned.Peer), new LogField("status", $"exited with status {code}"),
                 new LogField("exit_code", code), new LogField("running", running));
             Monitor.PulseAll(_gate);
@@ -193,17 +280,22 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
 
     /// <summary>
     /// The stop: Windows has no SIGTERM to give a child a chance, so every child is ended at once (TerminateProcess)
-    /// and the server waits until every exit is seen, then logs a summary.
+    /// and the server waits until every exit is seen, then logs a summary. <c>--grace</c> has nothing to wait for.
     /// </summary>
     private void Stop()
     {
         Process[] children = Snapshot();
-        log.Info("stopping", $"stop asked for (Ctrl-C): stopped accepting; ending {children.Length} children",
-            new LogField("signal", "SIGINT"), new LogField("running", children.Length));
+        var (name, words) = ConsoleEvent(StopAskedBy);
+        log.Info("stopping", $"stop asked for ({words}): stopped accepting; ending {children.Length} children with TerminateProcess",
+            new LogField("event", name), new LogField("running", children.Length));
         foreach (var child in children)
         {
             try
             {
+                lock (_gate)
+                {
+                    _ended.Add(child.Id);
+                }
                 child.Kill();
             }
             catch (InvalidOperationException)
@@ -229,6 +321,18 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         lock (_gate)
         {
             Monitor.Wait(_gate, TimeSpan.FromMicroseconds(AcceptWaitMicroseconds));
+        }
+    }
+
+    /// <summary>Children with a client: all but those still waiting in the pool.</summary>
+    private int Serving
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _children.Count - _waiting.Count(_children.ContainsKey);
+            }
         }
     }
 
