@@ -35,8 +35,9 @@ public static class ServeCommand
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors and the line that says where the server listens" };
         var subreaper = new Option<bool>("--subreaper") { Description = "Become a subreaper (prctl PR_SET_CHILD_SUBREAPER): orphans below the server are re-parented to it and reaped, as under PID 1" };
         var leaveOrphan = OptionRules.OptionalSeconds("--leave-orphan", "Teaching aid (fork model): after each session the child forks a grandchild that outlives it by SECONDS, an orphan for PID 1 or a subreaper to reap", 0, 24 * 3600);
+        var timeline = new Option<string?>("--timeline") { Description = "When the server stops, draw each child's life into this SVG file (see forkserver timeline); not with --quiet, which logs too little", HelpName = "FILE" };
 
-        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, quit, workers, grace, maxChildren, idleTimeout, sessionTimeout, maxMessage, user, allowRoot, logFormat, quiet, subreaper, leaveOrphan })
+        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, quit, workers, grace, maxChildren, idleTimeout, sessionTimeout, maxMessage, user, allowRoot, logFormat, quiet, subreaper, leaveOrphan, timeline })
         {
             command.Options.Add(option);
         }
@@ -61,6 +62,7 @@ public static class ServeCommand
             Quiet = parsed.GetValue(quiet),
             Subreaper = parsed.GetValue(subreaper),
             LeaveOrphan = parsed.GetValue(leaveOrphan) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+            Timeline = parsed.GetValue(timeline),
         }));
         return command;
     }
