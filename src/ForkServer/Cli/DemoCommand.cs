@@ -15,6 +15,8 @@ public static class DemoCommand
         demo.Subcommands.Add(ZombieDemo.Command());
         demo.Subcommands.Add(OrphanDemo.Command());
         demo.Subcommands.Add(SigchldDemo.Command());
+        demo.Subcommands.Add(ExecDemo.Command());
+        demo.Subcommands.Add(ForkFailDemo.Command());
         return demo;
     }
 

@@ -34,9 +34,11 @@ public static class ExecChild
             }
         }
         Posix.CloseFrom(targets[^1] + 1);
-        int failed = Posix.Exec(image);
-        return failed == -Errno.ENOENT || failed == -Errno.ENOTDIR ? NotFound : NotExecutable;
+        return FailureStatus(Posix.Exec(image));
     }
+
+    /// <summary>The exit status for a failed execve (its negated errno), as a shell reports it.</summary>
+    public static int FailureStatus(int failed) => failed == -Errno.ENOENT || failed == -Errno.ENOTDIR ? NotFound : NotExecutable;
 
     /// <summary>
     /// In the parent, under the JIT: the same calls with arguments that change nothing, so that their P/Invokes are
