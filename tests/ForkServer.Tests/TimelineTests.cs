@@ -107,6 +107,37 @@ public sealed partial class TimelineTests
         Directory.Delete(dir, recursive: true);
     }
 
+    [Theory]
+    [InlineData("fork", "orphan")]
+    [InlineData("prefork", "worker")]
+    [InlineData("spawn", "spawned")]
+    public void WorkersSpawnedChildrenAndOrphansHaveLanesOfTheirKind(string model, string kind)
+    {
+        using var server = ServerProcess.Start("--model", model, "--workers", "2", "--leave-orphan", "0.2", "--subreaper", "--log", "json");
+        for (int i = 0; i < 2; i++)
+        {
+            using var client = new TcpClientSession(server.Port);
+            Assert.Equal($"you send:{i}", client.Exchange($"{i}", $"you send:{i}"));
+            client.Send("q");
+            Assert.True(client.ServerClosed());
+        }
+        string expected = kind switch { "orphan" => "orphaned", "worker" => "worker-started", _ => "spawned" };
+        Assert.True(Wait.Until(() => server.Events(expected).Count >= 2 && (kind != "orphan" || server.Events("reaped").Count(e => e.TryGetProperty("orphan", out _)) >= 2),
+            TimeSpan.FromSeconds(20)), server.Transcript());
+        server.Signal(ProcFs.SIGTERM);
+        Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+        var drawn = ProgramRun.Of(Binaries.Server, ["timeline", "-"], string.Join('\n', server.Output) + "\n");
+        Assert.True(drawn.ExitCode == 0, drawn.Transcript());
+        var lanes = XDocument.Parse(string.Join('\n', drawn.Output)).Root!.Descendants().Where(e => (string?)e.Attribute("class") == "lane").ToList();
+        var pids = kind == "orphan"
+            ? server.Events("orphaned").Select(e => e.GetProperty("orphan").GetInt32())
+            : server.Events(expected).Select(e => e.GetProperty("child").GetInt32());
+        foreach (int pid in pids)
+        {
+            Assert.Equal(kind, lanes.Single(l => l.Attribute("data-pid")!.Value == pid.ToString(CultureInfo.InvariantCulture)).Attribute("data-kind")!.Value);
+        }
+    }
+
     [Fact]
     public void ALogWithoutJsonEventsIsRefusedInOneLine()
     {

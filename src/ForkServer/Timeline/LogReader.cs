@@ -48,10 +48,21 @@ public static class LogReader
         var marks = new List<Mark>();
         var accepts = new List<double>();
         string model = "", policy = "";
-        foreach (var e in events.Where(e => e.GetProperty("pid").GetInt32() == server))
+        foreach (var e in events)
         {
             double at = At(e);
             string name = Text(e, "event") ?? "";
+            if (e.GetProperty("pid").GetInt32() != server)
+            {
+                // A child's own line: only the one that says it left an orphan, whose start the server cannot see.
+                if (name == "left-orphan" && e.TryGetProperty("orphan", out var left) && left.ValueKind == JsonValueKind.Number)
+                {
+                    var lane = new Lane(left.GetInt32(), LaneKind.Orphan, $"orphan of {e.GetProperty("pid").GetInt32()}", at);
+                    lanes[lane.Pid] = lane;
+                    order.Add(lane);
+                }
+                continue;
+            }
             int child = e.TryGetProperty("child", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt32() : 0;
             Lane Open(LaneKind kind, string? startInferred) => lanes.TryGetValue(child, out var known) ? known
                 : Add(new Lane(child, kind, Text(e, "peer") ?? "", startInferred is null ? at : 0) { StartInferred = startInferred });
@@ -93,7 +104,7 @@ public static class LogReader
                 {
                     bool orphan = e.TryGetProperty("orphan", out var o) && o.ValueKind == JsonValueKind.True;
                     var lane = orphan && !lanes.ContainsKey(child)
-                        ? Add(new Lane(child, LaneKind.Orphan, "orphan", 0) { StartInferred = "an adopted orphan: its start is not in the server's log" })
+                        ? Add(new Lane(child, LaneKind.Orphan, "orphan", at) { StartInferred = "an adopted orphan whose start is not in this log (the child's left-orphan line is in the full --log json output, not in serve --timeline): drawn at its reap" })
                         : Open(LaneKind.Client, "forked before the log begins");
                     if (lane.Exit is not null && e.TryGetProperty("zombie_ms", out var zombie) && zombie.ValueKind == JsonValueKind.Number)
                     {

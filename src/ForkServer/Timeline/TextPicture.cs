@@ -66,7 +66,13 @@ public static class TextPicture
         var row = Enumerable.Repeat(' ', Columns).ToArray();
         foreach (var (at, letter) in points)
         {
-            row[Column(at, slice)] = letter;
+            // Events closer than a column apart go side by side, the later one to the right where there is room.
+            int column = Column(at, slice);
+            while (row[column] != ' ' && row[column] != letter && column < Columns - 1)
+            {
+                column++;
+            }
+            row[column] = letter;
         }
         return new string(row);
     }
