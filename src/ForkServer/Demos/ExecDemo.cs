@@ -36,23 +36,18 @@ public static class ExecDemo
         // Made here: the child must allocate nothing, it only passes these to execve.
         using var program = ExecImage.Create(sleep, ["sleep", seconds], ["PATH=/usr/bin:/bin"]);
         using var missing = ExecImage.Create(Missing, [Missing], []);
-        var (readFd, writeFd) = Posix.Pipe();
+        var pipe = new WakePipe();
         var attributes = ChildStart.Program("fs-demo-exec");
         Func<int> becomeSleep = () =>
         {
             // Wait until the parent has looked at the child as it is before execve.
-            Posix.Close(writeFd);
-            Posix.WaitReadable(readFd, -1);
+            pipe.Sleep();
             Posix.CloseFrom(3);
             return ExecChild.FailureStatus(Posix.Exec(program));
         };
         Func<int> becomeMissing = () => ExecChild.FailureStatus(Posix.Exec(missing));
-        var (warmRead, warmWrite) = Posix.Pipe();
-        Posix.Close(warmWrite);
-        Posix.WaitReadable(warmRead, 0);
-        Posix.Close(warmRead);
         ExecChild.Rehearse();
-        ChildStart.Rehearse(attributes, becomeSleep, becomeMissing);
+        ChildStart.Rehearse(attributes, becomeSleep, becomeMissing, pipe.Sleep);
 
         int self = Posix.GetPid();
         log.Info("demo", $"demo exec: process {self} ({Describe(self)}) forks a child, which will execve {sleep}");
@@ -62,12 +57,11 @@ public static class ExecDemo
             log.Error("demo-failed", PosixException.Describe("fork", -child));
             return ExitCodes.Failure;
         }
-        Posix.Close(readFd);
         string before = Executable(child);
         Until(() => ProcStat.Read(child)?.Comm == "fs-demo-exec");
         log.Info("before", $"before execve: child {child} runs {Describe(child)}: a copy of its parent (only its comm was renamed, by prctl)",
             new LogField("child", child), new LogField("exe", before), new LogField("comm", ProcStat.Read(child)?.Comm));
-        Posix.Close(writeFd);
+        pipe.WakeAll();
         Until(() => Executable(child) != before);
         log.Info("after",
             $"after execve: child {child} runs {Describe(child)}: the same pid, another program; execve replaced the memory and kept the pid, the parent and the open descriptors 0-2",

@@ -47,19 +47,9 @@ public static class ForkFailDemo
             }
             log.Info("user", $"process {self} was root, which RLIMIT_NPROC does not limit: it became {user} (uid {Posix.GetEffectiveUid()}) first");
         }
-        var (readFd, writeFd) = Posix.Pipe();
+        var pipe = new WakePipe();
         var attributes = ChildStart.Managed("fs-demo-nproc");
-        Func<int> body = () =>
-        {
-            Posix.Close(writeFd);
-            Posix.WaitReadable(readFd, -1);
-            return 0;
-        };
-        var (warmRead, warmWrite) = Posix.Pipe();
-        Posix.Close(warmWrite);
-        Posix.WaitReadable(warmRead, 0);
-        Posix.Close(warmRead);
-        ChildStart.Rehearse(attributes, body);
+        ChildStart.Rehearse(attributes, pipe.Sleep);
 
         uint uid = Posix.GetEffectiveUid();
         int tasks = UserTasks.Count(uid);
@@ -72,7 +62,7 @@ public static class ForkFailDemo
         int failure = 0;
         while (children.Count < extra + 50)
         {
-            int pid = ChildStart.Fork(attributes, body, log);
+            int pid = ChildStart.Fork(attributes, pipe.Sleep, log);
             if (pid < 0)
             {
                 failure = -pid;
@@ -83,7 +73,7 @@ public static class ForkFailDemo
         if (failure != Errno.EAGAIN)
         {
             log.Error("demo-failed", failure == 0 ? $"{children.Count} forks and none failed: the limit did not hold" : PosixException.Describe("fork", failure));
-            Finish(writeFd, children);
+            Finish(pipe, children);
             return ExitCodes.Failure;
         }
         log.Info("fork-failed",
@@ -100,7 +90,7 @@ public static class ForkFailDemo
             Posix.Kill(gone, Signals.SIGTERM);
             Posix.WaitPid(gone, noHang: false, out var status);
             children.RemoveAt(0);
-            int again = ChildStart.Fork(attributes, body, log);
+            int again = ChildStart.Fork(attributes, pipe.Sleep, log);
             log.Info("again", again > 0
                 ? $"child {gone} ended ({status}) and was reaped: its slot is free, and the next fork works: child {again}"
                 : $"child {gone} was reaped, yet fork failed again: {PosixException.Describe("fork", -again)} (another process of uid {uid} took the slot)",
@@ -110,15 +100,15 @@ public static class ForkFailDemo
                 children.Add(again);
             }
         }
-        Finish(writeFd, children);
+        Finish(pipe, children);
         return ExitCodes.Ok;
     }
 
     /// <summary>Wakes every child (closing the pipe they sleep on) and reaps them.</summary>
     [SupportedOSPlatform("linux")]
-    private static void Finish(int writeFd, List<int> children)
+    private static void Finish(WakePipe pipe, List<int> children)
     {
-        Posix.Close(writeFd);
+        pipe.WakeAll();
         foreach (int pid in children)
         {
             Posix.WaitPid(pid, noHang: false, out _);

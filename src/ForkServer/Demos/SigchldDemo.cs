@@ -82,25 +82,13 @@ public static class SigchldDemo
     [SupportedOSPlatform("linux")]
     private static (int Signals, int Reaped, List<int> Zombies)? Round(int count, SignalFunnel funnel, ChildTable table, Reaper reaper, bool oneWaitPerSignal, EventLog log)
     {
-        var (readFd, writeFd) = Posix.Pipe();
-        Func<int> body = () =>
-        {
-            // The parent must hold the pipe's only writer, or closing it would not wake anyone.
-            Posix.Close(writeFd);
-            Posix.WaitReadable(readFd, -1);
-            return 0;
-        };
-        // The child's calls, made once here with arguments that change nothing, so no child compiles them.
-        var (warmRead, warmWrite) = Posix.Pipe();
-        Posix.Close(warmWrite);
-        Posix.WaitReadable(warmRead, 0);
-        Posix.Close(warmRead);
+        var pipe = new WakePipe();
         var attributes = ChildStart.Managed(ChildName);
-        ChildStart.Rehearse(attributes, body);
+        ChildStart.Rehearse(attributes, pipe.Sleep);
 
         for (int i = 0; i < count; i++)
         {
-            int pid = ChildStart.Fork(attributes, body, log);
+            int pid = ChildStart.Fork(attributes, pipe.Sleep, log);
             if (pid < 0)
             {
                 log.Error("demo-failed", PosixException.Describe("fork", -pid));
@@ -110,7 +98,7 @@ public static class SigchldDemo
         }
         // Every child asleep in poll(2) first, so that they leave together when the pipe closes.
         Wait(() => table.Pids.All(pid => ProcStat.Read(pid)?.State == 'S'), TimeSpan.FromSeconds(10));
-        Posix.Close(writeFd);
+        pipe.WakeAll();
 
         int signals = 0, reaped = 0;
         var clock = Stopwatch.StartNew();
@@ -142,7 +130,6 @@ public static class SigchldDemo
                 reaped += reaper.ReapFinished();
             }
         }
-        Posix.Close(readFd);
         var zombies = ProcStat.ChildrenOf(Posix.GetPid()).Where(c => c.IsZombie).Select(c => c.Pid).Order().ToList();
         return (signals, reaped, zombies);
     }
