@@ -28,6 +28,6 @@ public sealed partial class ForkFailDemoTests
         Assert.Contains(demo.Output, l => l.Contains("the next fork works") || l.Contains("another process of uid"));
     }
 
-    [GeneratedRegex(@"forked (?<forked>\d+) children \((?<pids>[\d ]*)\); fork #\d+ failed: .*EAGAIN.* limit of (?<limit>\d+) tasks")]
+    [GeneratedRegex(@"forked (?<forked>\d+) children \((?<pids>[\d ]*)\); then fork failed: EAGAIN.* limit of (?<limit>\d+) tasks")]
     private static partial Regex Failed();
 }

@@ -77,7 +77,7 @@ public static class ForkFailDemo
             return ExitCodes.Failure;
         }
         log.Info("fork-failed",
-            $"forked {children.Count} children ({string.Join(' ', children)}); fork #{children.Count + 1} failed: {PosixException.Describe("fork", failure)}: uid {uid} is at its limit of {limit} tasks",
+            $"forked {children.Count} children ({string.Join(' ', children)}); then {PosixException.Describe("fork", failure)}: uid {uid} is at its limit of {limit} tasks",
             new LogField("forked", children.Count), new LogField("error", "EAGAIN"), new LogField("limit", limit));
         log.Info("look", $"see them in another terminal within {hold.TotalSeconds:0.#} s: ps -o pid,ppid,user,stat,comm --ppid {self}; grep processes /proc/{self}/limits");
         Thread.Sleep(hold);

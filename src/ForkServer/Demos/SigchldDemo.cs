@@ -52,10 +52,10 @@ public static class SigchldDemo
         }
         var (signals, reaped, zombies) = first.Value;
         log.Info("one-wait",
-            $"way 1, wait() once per SIGCHLD: {count} children exited; SIGCHLD came {signals} times; {reaped} reaped; /proc shows {zombies.Count} zombies: {string.Join(' ', zombies)}",
+            $"way 1, wait() once per SIGCHLD: {count} children exited; SIGCHLD came {Times(signals)}; {reaped} reaped; /proc shows {zombies.Count} zombies: {string.Join(' ', zombies)}",
             new LogField("children", count), new LogField("signals", signals), new LogField("reaped", reaped), new LogField("zombies", zombies.Count));
         log.Info("why", signals < count
-            ? $"the kernel keeps one pending SIGCHLD, not a count: {count} exits came as {signals} signals, so {count - reaped} children stay zombies nobody will wait for"
+            ? $"the kernel keeps one pending SIGCHLD, not a count: {count} exits delivered SIGCHLD only {Times(signals)}, so {count - reaped} children stay zombies nobody will wait for"
             : $"this time every exit came as a signal of its own (the parent was quick enough): run it again, or with more --children, to see them merge");
         log.Info("look", $"see the zombies in another terminal within {hold.TotalSeconds:0.#} s: ps -o pid,ppid,stat,comm --ppid {self}");
         Thread.Sleep(hold);
@@ -68,7 +68,7 @@ public static class SigchldDemo
         }
         (signals, reaped, zombies) = second.Value;
         log.Info("loop",
-            $"way 2, waitpid(-1, WNOHANG) until it finds none, on each SIGCHLD: {count} children exited; SIGCHLD came {signals} times; {reaped} reaped; /proc shows {zombies.Count} zombies{(zombies.Count > 0 ? ": " + string.Join(' ', zombies) : "")}",
+            $"way 2, waitpid(-1, WNOHANG) until it finds none, on each SIGCHLD: {count} children exited; SIGCHLD came {Times(signals)}; {reaped} reaped; /proc shows {zombies.Count} zombies{(zombies.Count > 0 ? ": " + string.Join(' ', zombies) : "")}",
             new LogField("children", count), new LogField("signals", signals), new LogField("reaped", reaped), new LogField("zombies", zombies.Count));
         log.Info("lesson", "one SIGCHLD means at least one child has exited: reap in a loop until waitpid says none is ready (tini, the server's --reap signal)");
         return zombies.Count == 0 ? ExitCodes.Ok : ExitCodes.Failure;
@@ -133,6 +133,8 @@ public static class SigchldDemo
         var zombies = ProcStat.ChildrenOf(Posix.GetPid()).Where(c => c.IsZombie).Select(c => c.Pid).Order().ToList();
         return (signals, reaped, zombies);
     }
+
+    private static string Times(int n) => n == 1 ? "1 time" : $"{n} times";
 
     private static void Wait(Func<bool> condition, TimeSpan limit)
     {
