@@ -33,7 +33,7 @@ public static class ForkFailDemo
     private static int Run(int extra, string? user, TimeSpan hold, EventLog log)
     {
         int self = Posix.GetPid();
-        if (Posix.GetEffectiveUid() == 0)
+        if (Posix.GetEffectiveUid() == 0 || user is not null)
         {
             user ??= "nobody";
             try

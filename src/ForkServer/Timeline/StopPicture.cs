@@ -8,6 +8,11 @@ public static class StopPicture
 {
     public static void Draw(string path, EventLog log)
     {
+        if (log.Quiet)
+        {
+            log.Error("timeline-failed", $"forkserver: --timeline {path}: not drawn, a --quiet server logs too little (no forks, no reaps) to draw");
+            return;
+        }
         var lines = new StringBuilder();
         foreach (byte[] line in log.Kept)
         {

@@ -66,12 +66,10 @@ public static class TextPicture
         var row = Enumerable.Repeat(' ', Columns).ToArray();
         foreach (var (at, letter) in points)
         {
-            // Events closer than a column apart go side by side, the later one to the right where there is room.
-            int column = Column(at, slice);
-            while (row[column] != ' ' && row[column] != letter && column < Columns - 1)
-            {
-                column++;
-            }
+            // Events closer than a column apart go side by side: the later one in the nearest free column, right first.
+            int at0 = Column(at, slice);
+            int column = Enumerable.Range(0, Columns).SelectMany(d => new[] { at0 + d, at0 - d })
+                .FirstOrDefault(c => c >= 0 && c < Columns && (row[c] == ' ' || row[c] == letter), at0);
             row[column] = letter;
         }
         return new string(row);
