@@ -29,6 +29,8 @@ static int Run(string[] args)
     root.Subcommands.Add(DemoCommand.Create());
     root.Subcommands.Add(PsCommand.Create());
     root.Subcommands.Add(InitCommand.Create());
+    root.Subcommands.Add(TimelineCommand.Create());
+    root.Subcommands.Add(QuizCommand.Create());
     root.Subcommands.Add(SpawnedChildCommand.Create());
     return CommandLine.Run(root, "forkserver", args, CannotLoad);
 }

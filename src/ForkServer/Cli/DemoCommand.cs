@@ -14,6 +14,9 @@ public static class DemoCommand
         demo.Subcommands.Add(Demo("thread", "A child thread and the main thread print their names", ThreadDemo.Run));
         demo.Subcommands.Add(ZombieDemo.Command());
         demo.Subcommands.Add(OrphanDemo.Command());
+        demo.Subcommands.Add(SigchldDemo.Command());
+        demo.Subcommands.Add(ExecDemo.Command());
+        demo.Subcommands.Add(ForkFailDemo.Command());
         return demo;
     }
 

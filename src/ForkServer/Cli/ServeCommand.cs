@@ -39,12 +39,13 @@ public static class ServeCommand
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors and the line that says where the server listens" };
         var subreaper = new Option<bool>("--subreaper") { Description = "Become a subreaper (prctl PR_SET_CHILD_SUBREAPER): orphans below the server are re-parented to it and reaped, as under PID 1" };
         var leaveOrphan = OptionRules.OptionalSeconds("--leave-orphan", "Teaching aid (fork model): after each session the child forks a grandchild that outlives it by SECONDS, an orphan for PID 1 or a subreaper to reap", 0, 24 * 3600);
+        var timeline = new Option<string?>("--timeline") { Description = "When the server stops, draw each child's life into this SVG file (see forkserver timeline); not with --quiet, which logs too little", HelpName = "FILE" };
 
         var maxPerIp = OptionRules.OptionalWholeNumber("--max-per-ip", "Clients served at once from one address (an IPv6 /64), at most; the next is told so and closed", 1, 65536);
         var rate = OptionRules.PerInterval("--rate", "New clients accepted within any SECONDS, at most; above it the server stops accepting for the rest of the interval and clients wait in the backlog", 1_000_000, 3600);
         var reusePort = new Option<bool>("--reuse-port") { Description = "SO_REUSEPORT: several servers started with it share the port, and the kernel spreads the clients among them" };
 
-        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, quit, workers, grace, maxChildren, idleTimeout, sessionTimeout, maxMessage, user, allowRoot, logFormat, quiet, subreaper, leaveOrphan, maxPerIp, rate, reusePort })
+        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, quit, workers, grace, maxChildren, idleTimeout, sessionTimeout, maxMessage, user, allowRoot, logFormat, quiet, subreaper, leaveOrphan, maxPerIp, rate, reusePort, timeline })
         {
             command.Options.Add(option);
         }
@@ -73,6 +74,7 @@ public static class ServeCommand
             MaxPerIp = parsed.GetValue(maxPerIp),
             Rate = parsed.GetValue(rate) is { } perInterval ? new(perInterval.Count, TimeSpan.FromSeconds(perInterval.Seconds)) : null,
             ReusePort = parsed.GetValue(reusePort),
+            Timeline = parsed.GetValue(timeline),
         })));
         return command;
     }

@@ -24,6 +24,8 @@ public sealed class EventLog
     private readonly SharedCounter? _dropped;
     private long _droppedHere;
     private bool _toldDropping;
+    private List<byte[]>? _kept;
+    private int _keeper;
 
     public EventLog(LogFormat format, bool quiet)
     {
@@ -56,11 +58,24 @@ public sealed class EventLog
     /// <summary>Lines that could not be written, by this process and every process forked from it after the log was made.</summary>
     public long Dropped => OperatingSystem.IsLinux() ? _dropped!.Value : _droppedHere;
 
+    /// <summary>
+    /// From now on keeps every event this process logs as a JSON line, whatever the format, for a picture drawn when
+    /// the server stops (<c>serve --timeline</c>). Children forked later keep nothing: they must not allocate.
+    /// </summary>
+    public void KeepEvents()
+    {
+        _kept = [];
+        _keeper = CurrentPid();
+    }
+
+    /// <summary>The events kept since <see cref="KeepEvents"/>, as JSON lines.</summary>
+    public IReadOnlyList<byte[]> Kept => _kept ?? [];
+
     public void Info(string name, string message, params ReadOnlySpan<LogField> fields)
     {
         if (!Quiet)
         {
-            Write(toError: false, Render(name, message, fields));
+            Emit(toError: false, name, message, fields);
         }
     }
 
@@ -69,7 +84,7 @@ public sealed class EventLog
     /// been chosen by the kernel), without which a quiet server gives no sign of life.
     /// </summary>
     public void Always(string name, string message, params ReadOnlySpan<LogField> fields) =>
-        Write(toError: false, Render(name, message, fields));
+        Emit(toError: false, name, message, fields);
 
     /// <summary>
     /// The line every server prints once it serves, even with <c>--quiet</c>: where, how (<paramref name="how"/>),
@@ -85,7 +100,7 @@ public sealed class EventLog
     }
 
     public void Error(string name, string message, params ReadOnlySpan<LogField> fields) =>
-        Write(toError: true, Render(name, message, fields));
+        Emit(toError: true, name, message, fields);
 
     /// <summary>
     /// The last line of a run, the stop's summary: like <see cref="Info"/>, and also on standard error when standard
@@ -96,7 +111,7 @@ public sealed class EventLog
         Info(name, message, fields);
         if (OperatingSystem.IsLinux() && _out!.FirstFailure != 0)
         {
-            Write(toError: true, Render(name, message, fields));
+            Write(toError: true, Render(DateTimeOffset.Now, CurrentPid(), name, message, fields));
         }
     }
 
@@ -143,14 +158,24 @@ public sealed class EventLog
             $"forkserver [{Posix.GetPid()}]: the log cannot be written to {which} ({why}); lines it cannot take are dropped and counted, and the server goes on\n"));
     }
 
-    private byte[] Render(string name, string message, ReadOnlySpan<LogField> fields)
+    private void Emit(bool toError, string name, string message, ReadOnlySpan<LogField> fields)
     {
         var now = DateTimeOffset.Now;
-        int pid = OperatingSystem.IsLinux() ? Posix.GetPid() : Environment.ProcessId;
-        return Format == LogFormat.Text
+        int pid = CurrentPid();
+        byte[] line = Render(now, pid, name, message, fields);
+        Write(toError, line);
+        if (_kept is not null && pid == _keeper)
+        {
+            _kept.Add(Format == LogFormat.Json ? line : RenderJson(now, pid, name, message, fields));
+        }
+    }
+
+    private static int CurrentPid() => OperatingSystem.IsLinux() ? Posix.GetPid() : Environment.ProcessId;
+
+    private byte[] Render(DateTimeOffset now, int pid, string name, string message, ReadOnlySpan<LogField> fields) =>
+        Format == LogFormat.Text
             ? Encoding.UTF8.GetBytes($"{now:HH:mm:ss.fff} [{pid}] {message}\n")
             : RenderJson(now, pid, name, message, fields);
-    }
 
     // A method of its own, never inlined: under the JIT, System.Text.Json is loaded only by a server that writes
     // JSON. Each assembly loaded is mappings and written pages that every fork copies.

@@ -73,6 +73,9 @@ public sealed record ServeOptions
 
     /// <summary>Teaching aid: each child leaves behind an orphan that lives this long after the child has gone.</summary>
     public TimeSpan? LeaveOrphan { get; init; }
+
+    /// <summary>Where to draw this run's timeline (SVG) when the server stops; null for none.</summary>
+    public string? Timeline { get; init; }
 }
 
 /// <summary>What <c>forkserver exec</c> runs for each client, and how.</summary>

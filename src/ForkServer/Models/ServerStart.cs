@@ -10,6 +10,7 @@ using ForkServer.Net;
 using ForkServer.Networking;
 using ForkServer.Sessions;
 using ForkServer.Supervision;
+using ForkServer.Timeline;
 
 namespace ForkServer.Models;
 
@@ -31,6 +32,10 @@ public static class ServerStart
     private static int RunOnLinux(ServeOptions options)
     {
         var log = new EventLog(options.LogFormat, options.Quiet);
+        if (options.Timeline is not null)
+        {
+            log.KeepEvents();
+        }
         try
         {
             // The paths that report running out of descriptors must not need one: under the JIT, the first use of an
@@ -73,6 +78,13 @@ public static class ServerStart
             // A system call the server cannot do without failed (poll, signalfd, sigaction...): say which, and stop.
             log.Error("failed", $"forkserver: {e.Message}", new LogField("error", e.Message));
             return ExitCodes.Failure;
+        }
+        finally
+        {
+            if (options.Timeline is { } path)
+            {
+                StopPicture.Draw(path, log);
+            }
         }
     }
 

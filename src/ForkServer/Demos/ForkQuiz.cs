@@ -1,0 +1,277 @@
+using System.Runtime.Versioning;
+using System.Text;
+using ForkServer.Cli;
+using ForkServer.Interop;
+using ForkServer.Logging;
+using ForkServer.Processes;
+using ForkServer.Supervision;
+
+namespace ForkServer.Demos;
+
+/// <summary>
+/// <c>forkserver quiz fork --seed N [--actions K] [--solve]</c>: an exercise in the manner of OSTEP's fork.py. Process
+/// a starts; each action is "X forks Y" or "X exits"; the student predicts the final process tree. An orphan goes to
+/// a, which is a subreaper. <c>--solve</c> prints the answer, then runs the actions for real, one process per
+/// letter (its comm says which: fs-quiz-b), and prints the tree /proc shows at the end.
+/// </summary>
+public static class ForkQuiz
+{
+    private const double ForkChance = 0.7;
+    private const byte ExitCommand = 255;
+    private const byte ReapCommand = 0;
+
+    /// <summary>One action: <see cref="Actor"/> forks <see cref="Child"/>, or exits when Child is -1.</summary>
+    public readonly record struct Action(int Actor, int Child)
+    {
+        public bool IsFork => Child >= 0;
+
+        public override string ToString() => IsFork ? $"{Name(Actor)} forks {Name(Child)}" : $"{Name(Actor)} EXITS";
+    }
+
+    public static string Name(int index) => ((char)('a' + index)).ToString();
+
+    /// <summary>The actions of exercise <paramref name="seed"/>: the same seed gives the same actions.</summary>
+    public static List<Action> Generate(int seed, int count)
+    {
+        var random = new Random(seed);
+        var alive = new List<int> { 0 };
+        var actions = new List<Action>();
+        int next = 1;
+        while (actions.Count < count)
+        {
+            if (random.NextDouble() < ForkChance || alive.Count == 1)
+            {
+                int actor = alive[random.Next(alive.Count)];
+                actions.Add(new Action(actor, next));
+                alive.Add(next++);
+            }
+            else
+            {
+                int actor = alive[1 + random.Next(alive.Count - 1)];
+                actions.Add(new Action(actor, -1));
+                alive.Remove(actor);
+            }
+        }
+        return actions;
+    }
+
+    /// <summary>The answer: each process's parent after the actions (orphans to a), for those still alive.</summary>
+    public static Dictionary<int, int> Simulate(IEnumerable<Action> actions)
+    {
+        var parent = new Dictionary<int, int> { [0] = -1 };
+        foreach (var action in actions)
+        {
+            if (action.IsFork)
+            {
+                parent[action.Child] = action.Actor;
+                continue;
+            }
+            parent.Remove(action.Actor);
+            foreach (int orphan in parent.Where(p => p.Value == action.Actor).Select(p => p.Key).ToList())
+            {
+                parent[orphan] = 0;
+            }
+        }
+        return parent;
+    }
+
+    /// <summary>A tree drawn as tree(1) does, children in the order they were made.</summary>
+    public static string Draw(Dictionary<int, int> parent, Func<int, string> label)
+    {
+        var text = new StringBuilder(label(0)).Append('\n');
+        void Below(int node, string indent)
+        {
+            var children = parent.Where(p => p.Value == node).Select(p => p.Key).Order().ToList();
+            for (int i = 0; i < children.Count; i++)
+            {
+                bool last = i == children.Count - 1;
+                text.Append(indent).Append(last ? "└── " : "├── ").Append(label(children[i])).Append('\n');
+                Below(children[i], indent + (last ? "    " : "│   "));
+            }
+        }
+        Below(0, "");
+        return text.ToString();
+    }
+
+    public static int Run(int seed, int count, bool solve, TimeSpan hold)
+    {
+        var actions = Generate(seed, count);
+        var text = new StringBuilder();
+        text.Append($"forkserver quiz fork --seed {seed} --actions {count}: process a starts; when a process exits, its children go to a (a subreaper, as PID 1 would take them)\n");
+        foreach (var action in actions)
+        {
+            text.Append($"  Action: {action}\n");
+        }
+        text.Append("Final process tree?\n");
+        Console.Write(text);
+        if (!solve)
+        {
+            Console.WriteLine($"(check: forkserver quiz fork --seed {seed} --actions {count} --solve)");
+            return ExitCodes.Ok;
+        }
+        var answer = Simulate(actions);
+        Console.Write("\nAnswer:\n" + Draw(answer, Name));
+        if (!OperatingSystem.IsLinux())
+        {
+            return DemoCommand.NeedsLinux();
+        }
+        return RunForReal(actions, answer, hold);
+    }
+
+    // The real run: every letter is a process that waits on its own pipe for one command byte: the letter to fork,
+    // ReapCommand to wait for its exited child, ExitCommand to exit. Everything a child uses is made here first.
+    private static int[] s_commands = [];
+    private static int s_acks;
+    private static Func<int>[] s_bodies = [];
+    private static ChildAttributes[] s_attributes = [];
+    private static readonly byte[] s_buffer = new byte[4];
+
+    [SupportedOSPlatform("linux")]
+    private static int RunForReal(List<Action> actions, Dictionary<int, int> answer, TimeSpan hold)
+    {
+        int processes = actions.Count(a => a.IsFork) + 1;
+        Posix.SetChildSubreaper();
+        s_commands = new int[processes * 2];
+        for (int i = 0; i < processes; i++)
+        {
+            (s_commands[2 * i], s_commands[2 * i + 1]) = Posix.Pipe();
+        }
+        var (ackRead, ackWrite) = Posix.Pipe();
+        s_acks = ackWrite;
+        s_attributes = [.. Enumerable.Range(0, processes).Select(i => ChildStart.Untied($"fs-quiz-{Name(i)}"))];
+        s_bodies = [.. Enumerable.Range(0, processes).Select(i => (Func<int>)(() => Serve(i)))];
+        // The calls a child makes, made here once so no child compiles code.
+        BitConverter.TryWriteBytes(s_buffer, 0);
+        _ = BitConverter.ToInt32(s_buffer);
+        Posix.WaitReadable(ackRead, 0);
+        Posix.Read(ackRead, s_buffer);
+        ChildStart.Rehearse(s_attributes[0], [.. s_bodies, (Func<int, int>)Serve]);
+
+        int self = Posix.GetPid();
+        var pids = new Dictionary<int, int> { [0] = self };
+        var log = EventLog.Default;
+        Console.WriteLine($"\nRunning it for real: a is this process, pid {self}, a subreaper:");
+        foreach (var action in actions)
+        {
+            int actor = pids[action.Actor];
+            if (action.IsFork)
+            {
+                int pid = action.Actor == 0 ? ChildStart.Fork(s_attributes[action.Child], s_bodies[action.Child], log) : Command(action.Actor, (byte)action.Child, ackRead);
+                if (pid <= 0)
+                {
+                    Console.Error.WriteLine($"forkserver quiz: {action} failed: {(pid < 0 ? PosixException.Describe("fork", -pid) : "no answer")}");
+                    return ExitCodes.Failure;
+                }
+                pids[action.Child] = pid;
+                // Named once its start-up has run: until then /proc would show the copy as this program.
+                WaitFor(() => ProcStat.Read(pid)?.Comm == $"fs-quiz-{Name(action.Child)}");
+                Console.WriteLine($"  {action}: pid {actor} forked pid {pid}");
+                continue;
+            }
+            int parent = ProcStat.Read(actor)?.PPid ?? 0;
+            Send(action.Actor, ExitCommand);
+            WaitFor(() => ProcStat.Read(actor) is not { State: not 'Z' });
+            // Its parent collects it, as a parent must; a's own children are a's to wait for.
+            if (parent == self)
+            {
+                Posix.WaitPid(actor, noHang: false, out _);
+            }
+            else if (pids.FirstOrDefault(p => p.Value == parent) is { Value: > 0 } owner)
+            {
+                Send(owner.Key, ReapCommand);
+            }
+            WaitFor(() => ProcStat.Read(actor) is null);
+            pids.Remove(action.Actor);
+            Console.WriteLine($"  {action}: pid {actor} exited and was reaped by pid {parent}");
+        }
+
+        var seen = ReadTree(self);
+        string drawn = Draw(seen, i => $"{Name(i)} ({pids[i]})");
+        Console.Write($"\n/proc shows (comm fs-quiz-LETTER, pid):\n{drawn}");
+        bool same = seen.Count == answer.Count && seen.All(p => answer.TryGetValue(p.Key, out int q) && q == p.Value);
+        Console.WriteLine(same ? "It matches the answer." : "It does not match the answer.");
+        if (hold > TimeSpan.Zero)
+        {
+            Console.WriteLine($"holding {hold.TotalSeconds:0.#} s: ps -o pid,ppid,stat,comm --ppid {self} (or pstree -p {self})");
+            Thread.Sleep(hold);
+        }
+        foreach (int pid in pids.Values.Where(p => p != self))
+        {
+            Posix.Kill(pid, Signals.SIGKILL);
+        }
+        // Parents killed first leave orphans to a, the subreaper: a reaps until none is left.
+        while (Posix.WaitPid(-1, noHang: false, out _) > 0)
+        {
+        }
+        return same ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+
+    /// <summary>The tree below <paramref name="root"/> as /proc shows it, by letter (read from each process's comm).</summary>
+    [SupportedOSPlatform("linux")]
+    private static Dictionary<int, int> ReadTree(int root)
+    {
+        var all = ProcStat.All().ToList();
+        var letter = all.Where(s => s.Comm.StartsWith("fs-quiz-", StringComparison.Ordinal)).ToDictionary(s => s.Pid, s => s.Comm[^1] - 'a');
+        letter[root] = 0;
+        var parent = new Dictionary<int, int> { [0] = -1 };
+        var below = new Queue<int>([root]);
+        while (below.TryDequeue(out int pid))
+        {
+            foreach (var child in all.Where(s => s.PPid == pid && letter.ContainsKey(s.Pid)))
+            {
+                parent[letter[child.Pid]] = letter[pid];
+                below.Enqueue(child.Pid);
+            }
+        }
+        return parent;
+    }
+
+    /// <summary>In the child for letter <paramref name="index"/>: do each command until told to exit.</summary>
+    [SupportedOSPlatform("linux")]
+    private static int Serve(int index)
+    {
+        int fd = s_commands[2 * index];
+        // A minute without a command: the quiz is gone; leave rather than wait for ever.
+        while (Posix.WaitReadable(fd, 60_000))
+        {
+            if (Posix.Read(fd, s_buffer.AsSpan(0, 1)) != 1)
+            {
+                continue;
+            }
+            byte command = s_buffer[0];
+            if (command == ExitCommand)
+            {
+                return 0;
+            }
+            if (command == ReapCommand)
+            {
+                Posix.WaitPid(-1, noHang: false, out _);
+                continue;
+            }
+            int pid = ChildStart.Fork(s_attributes[command], s_bodies[command], EventLog.Default);
+            BitConverter.TryWriteBytes(s_buffer, pid);
+            Posix.Write(s_acks, s_buffer);
+        }
+        return 0;
+    }
+
+    [SupportedOSPlatform("linux")]
+    private static void Send(int index, byte command) => Posix.Write(s_commands[2 * index + 1], [command]);
+
+    /// <summary>Tells process <paramref name="index"/> to fork and returns the pid it reports; 0 if it said nothing in 10 s.</summary>
+    [SupportedOSPlatform("linux")]
+    private static int Command(int index, byte child, int ackRead)
+    {
+        Send(index, child);
+        var answer = new byte[4];
+        return Posix.WaitReadable(ackRead, 10_000) && Posix.Read(ackRead, answer) == 4 ? BitConverter.ToInt32(answer) : 0;
+    }
+
+    private static void WaitFor(Func<bool> condition)
+    {
+        for (int i = 0; i < 1000 && !condition(); i++)
+        {
+            Thread.Sleep(10);
+        }
+    }
+}

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using ForkServer.Tests.Support;
+
+namespace ForkServer.Tests;
+
+/// <summary>
+/// <c>forkserver timeline</c> and <c>serve --timeline</c>, from a real run of 20 clients under each reap policy:
+/// one lane per child, zombie bars as long as the log says (exit to reap), the text rendering alike, and a picture
+/// rsvg-convert can draw. With FORKSERVER_TIMELINE_DOCS=1 the runs also write docs/timeline-POLICY.svg.
+/// </summary>
+[Trait("Category", "Linux")]
+public sealed partial class TimelineTests
+{
+    private const int Clients = 20;
+
+    public static TheoryData<string> Policies => ["signal", "accept", "none", "ignore"];
+
+    [Theory]
+    [MemberData(nameof(Policies))]
+    public void TwentyClientsDrawOneLaneEachWithTheirZombieTimes(string policy)
+    {
+        string dir = Directory.CreateTempSubdirectory("timeline-").FullName;
+        string stopPicture = Path.Combine(dir, "serve.svg");
+        var events = RecordRun(policy, stopPicture);
+        string logFile = Path.Combine(dir, "run.log");
+        File.WriteAllLines(logFile, events.Select(e => e.GetRawText()));
+
+        string svgFile = Path.Combine(dir, "timeline.svg");
+        var drawn = ProgramRun.Of(Binaries.Server, ["timeline", logFile, "-o", svgFile]);
+        Assert.True(drawn.ExitCode == 0, drawn.Transcript());
+        var svg = XDocument.Load(svgFile).Root!;
+        double msPerPx = double.Parse(svg.Attribute("data-ms-per-px")!.Value, CultureInfo.InvariantCulture);
+        var lanes = svg.Descendants().Where(e => (string?)e.Attribute("class") == "lane").ToDictionary(e => int.Parse(e.Attribute("data-pid")!.Value));
+        var forked = events.Where(e => Name(e) == "forked").Select(e => e.GetProperty("child").GetInt32()).ToList();
+        Assert.Equal(Clients, forked.Count);
+        Assert.Equal(forked.Order(), lanes.Keys.Order());
+
+        // The server drew the same lanes when it stopped.
+        var atStop = XDocument.Load(stopPicture).Root!.Descendants().Where(e => (string?)e.Attribute("class") == "lane").Select(e => int.Parse(e.Attribute("data-pid")!.Value));
+        Assert.Equal(forked.Order(), atStop.Order());
+
+        var origin = Time(events[0]);
+        double At(JsonElement e) => (Time(e) - origin).TotalMilliseconds;
+        var accepts = events.Where(e => Name(e) == "accepted").Select(At).Order().ToList();
+        var text = ProgramRun.Of(Binaries.Server, ["timeline", logFile, "--text"]);
+        Assert.True(text.ExitCode == 0, text.Transcript());
+        double slice = double.Parse(Slice().Match(string.Join('\n', text.Output)).Groups[1].Value, CultureInfo.InvariantCulture);
+        var rows = text.Output.Select(l => Row().Match(l)).Where(m => m.Success).ToDictionary(m => int.Parse(m.Groups[1].Value), m => m.Groups[2].Value);
+        Assert.Equal(forked.Order(), rows.Keys.Order());
+
+        foreach (int pid in forked)
+        {
+            var exited = events.FirstOrDefault(e => Name(e) == "exited" && Child(e) == pid);
+            var reaped = events.FirstOrDefault(e => Name(e) is "reaped" or "vanished" && Child(e) == pid);
+            Assert.True(reaped.ValueKind == JsonValueKind.Object, $"child {pid} was never reaped in the log");
+            // Exit to reap as the server measured it (zombie_ms, its monotonic clock from the moment it saw the
+            // exit), else as the log's times say.
+            double expected = reaped.TryGetProperty("zombie_ms", out var measured) && measured.ValueKind == JsonValueKind.Number ? measured.GetDouble()
+                : exited.ValueKind == JsonValueKind.Object ? At(reaped) - At(exited) : 0;
+            var zombie = lanes[pid].Elements().FirstOrDefault(e => (string?)e.Attribute("class") == "zombie");
+            double drawnZombie = zombie is null ? 0 : double.Parse(zombie.Attribute("width")!.Value, CultureInfo.InvariantCulture) * msPerPx;
+            Assert.True(Math.Abs(drawnZombie - expected) <= 5, $"child {pid}: zombie drawn {drawnZombie:0.0} ms, log says {expected:0.0} ms");
+            double dataZombie = double.Parse(lanes[pid].Attribute("data-zombie-ms")!.Value, CultureInfo.InvariantCulture);
+            Assert.True(Math.Abs(dataZombie - expected) <= 5, $"child {pid}: data-zombie-ms {dataZombie} ms, log says {expected:0.0} ms");
+            int zs = rows[pid].Count(c => c == 'z');
+            Assert.True(Math.Abs(zs - expected / slice) <= 1.5, $"child {pid}: {zs} z columns of {slice} ms for a {expected:0.0} ms zombie: |{rows[pid]}|");
+            Assert.Contains('=', rows[pid]);
+
+            if (policy == "accept" && exited.ValueKind == JsonValueKind.Object && accepts.FirstOrDefault(a => a > At(exited), -1) is var next && next >= 0)
+            {
+                // The tutorial's reapChildren(): the zombie ends at the next client's accept, not before and not at the one after.
+                double after = accepts.FirstOrDefault(a => a > next, double.MaxValue);
+                Assert.True(At(reaped) >= next && At(reaped) < after && At(reaped) - next < 50,
+                    $"child {pid} exited at {At(exited):0.0} ms and was reaped at {At(reaped):0.0} ms; the next accept was at {next:0.0} ms");
+            }
+        }
+        int zombieLanes = lanes.Values.Count(l => l.Elements().Any(e => (string?)e.Attribute("class") == "zombie"));
+        switch (policy)
+        {
+            case "none":
+                Assert.Equal(Clients, zombieLanes);
+                break;
+            case "accept":
+                Assert.True(zombieLanes >= Clients / 2, $"only {zombieLanes} zombies drawn");
+                break;
+            default:
+                Assert.Equal(0, zombieLanes);
+                break;
+        }
+
+        Assert.SkipUnless(File.Exists("/usr/bin/rsvg-convert"), "needs rsvg-convert (Debian package librsvg2-bin) to prove the SVG renders");
+        string png = Path.Combine(dir, "timeline.png");
+        var render = ProgramRun.Of("/usr/bin/rsvg-convert", [svgFile, "-o", png]);
+        Assert.True(render.ExitCode == 0, render.Transcript());
+        byte[] head = File.ReadAllBytes(png)[..24];
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, head[..4]);
+        Assert.Equal(1120, (head[16] << 24) | (head[17] << 16) | (head[18] << 8) | head[19]);
+
+        if (Environment.GetEnvironmentVariable("FORKSERVER_TIMELINE_DOCS") == "1")
+        {
+            File.Copy(stopPicture, Path.Combine(Binaries.RepoRoot, "docs", $"timeline-{policy}.svg"), overwrite: true);
+        }
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Theory]
+    [InlineData("fork", "orphan")]
+    [InlineData("prefork", "worker")]
+    [InlineData("spawn", "spawned")]
+    public void WorkersSpawnedChildrenAndOrphansHaveLanesOfTheirKind(string model, string kind)
+    {
+        using var server = ServerProcess.Start("--model", model, "--workers", "2", "--leave-orphan", "0.2", "--subreaper", "--log", "json");
+        for (int i = 0; i < 2; i++)
+        {
+            using var client = new TcpClientSession(server.Port);
+            Assert.Equal($"you send:{i}", client.Exchange($"{i}", $"you send:{i}"));
+            client.Send("q");
+            Assert.True(client.ServerClosed());
+        }
+        string expected = kind switch { "orphan" => "orphaned", "worker" => "worker-started", _ => "spawned" };
+        Assert.True(Wait.Until(() => server.Events(expected).Count >= 2 && (kind != "orphan" || server.Events("reaped").Count(e => e.TryGetProperty("orphan", out _)) >= 2),
+            TimeSpan.FromSeconds(20)), server.Transcript());
+        server.Signal(ProcFs.SIGTERM);
+        Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+        var drawn = ProgramRun.Of(Binaries.Server, ["timeline", "-"], string.Join('\n', server.Output) + "\n");
+        Assert.True(drawn.ExitCode == 0, drawn.Transcript());
+        var lanes = XDocument.Parse(string.Join('\n', drawn.Output)).Root!.Descendants().Where(e => (string?)e.Attribute("class") == "lane").ToList();
+        var pids = kind == "orphan"
+            ? server.Events("orphaned").Select(e => e.GetProperty("orphan").GetInt32())
+            : server.Events(expected).Select(e => e.GetProperty("child").GetInt32());
+        foreach (int pid in pids)
+        {
+            Assert.Equal(kind, lanes.Single(l => l.Attribute("data-pid")!.Value == pid.ToString(CultureInfo.InvariantCulture)).Attribute("data-kind")!.Value);
+        }
+    }
+
+    [Fact]
+    public void ALogWithoutJsonEventsIsRefusedInOneLine()
+    {
+        var run = ProgramRun.Of(Binaries.Server, ["timeline", "-"], "12:00:00.000 [1] listening on 127.0.0.1:1\n");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Single(run.Errors);
+        Assert.Contains("no JSON event", run.Errors[0]);
+    }
+
+    /// <summary>
+    /// A server under <paramref name="policy"/> serves 20 clients that arrive 60 ms apart and stay 240 ms each, then
+    /// stops on SIGTERM; returns its events and has it draw <paramref name="picture"/> as it stops.
+    /// </summary>
+    private static List<JsonElement> RecordRun(string policy, string picture)
+    {
+        using var server = ServerProcess.Start("--reap", policy, "--log", "json", "--timeline", picture, "--grace", "5");
+        var clock = Stopwatch.StartNew();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        // A thread per client: blocking sockets, and no wait for the thread pool to grow under load.
+        var clients = Enumerable.Range(0, Clients).Select(i => new Thread(() =>
+        {
+            try
+            {
+                var wait = TimeSpan.FromMilliseconds(60 * i) - clock.Elapsed;
+                Thread.Sleep(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+                using var client = new TcpClientSession(server.Port);
+                Assert.Equal($"you send:{i}", client.Exchange($"{i}", $"you send:{i}"));
+                Thread.Sleep(240);
+                client.Send("q");
+                Assert.True(client.ServerClosed());
+            }
+            catch (Exception e)
+            {
+                failures.Enqueue(e);
+            }
+        })).ToList();
+        clients.ForEach(t => t.Start());
+        clients.ForEach(t => Assert.True(t.Join(TimeSpan.FromSeconds(60))));
+        Assert.Empty(failures);
+        Assert.True(Wait.Until(() => server.Events("exited").Count + server.Events("reaped").Count + server.Events("vanished").Count >= Clients,
+            TimeSpan.FromSeconds(20)), server.Transcript());
+        Thread.Sleep(400);
+        server.Signal(ProcFs.SIGTERM);
+        Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.True(File.Exists(picture), server.Transcript());
+        return [.. server.Output.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement)];
+    }
+
+    private static string? Name(JsonElement e) => e.GetProperty("event").GetString();
+
+    private static int Child(JsonElement e) => e.TryGetProperty("child", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt32() : 0;
+
+    private static DateTimeOffset Time(JsonElement e) => e.GetProperty("time").GetDateTimeOffset();
+
+    [GeneratedRegex(@"one column = ([0-9.]+) ms")]
+    private static partial Regex Slice();
+
+    [GeneratedRegex(@"^\s*(\d+) [cwso] .{22} \|(.{64})\|")]
+    private static partial Regex Row();
+}
