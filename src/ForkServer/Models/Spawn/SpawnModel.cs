@@ -47,7 +47,7 @@ public sealed class SpawnModel(ServeOptions options, int listenFd, SessionFactor
         }
         var child = new ClientChild(ChildRole.Spawned, "spawned", ChildStart.Program("fs-spawned"), Exec,
             status => status.Exited ? SessionEnds.DescribeExitCode(status.ExitCode, sessions) ?? ExecFailure(status.ExitCode) : null,
-            Prepare, ExecChild.Rehearse, pool);
+            Prepare, ExecChild.Rehearse, Pool: pool);
         return new ForkingServer(options, listenFd, child, log).Run(funnel, pool is null ? "" : $", {pool.Size} children waiting");
     }
 
