@@ -63,6 +63,30 @@ public sealed class ReapPolicyTests
         Assert.NotEqual('Z', children[0].State);
     }
 
+    /// <summary>The log counts the zombies left after each reap as /proc shows them: 4, 3, 2, 1, 0 for five.</summary>
+    [Fact]
+    public void EachReapUnderAcceptSaysHowManyZombiesAreLeft()
+    {
+        using var server = ServerProcess.Start("--reap", "accept", "--log", "json");
+        // All five served before any ends, so that one accept finds all five zombies.
+        var sessions = Enumerable.Range(0, 5).Select(_ => new TcpClientSession(server.Port)).ToList();
+        foreach (var session in sessions)
+        {
+            Assert.Equal("you send:a", session.Exchange("a", "you send:a"));
+        }
+        foreach (var session in sessions)
+        {
+            session.Send("q");
+            Assert.True(session.ServerClosed());
+            session.Dispose();
+        }
+        Assert.True(Wait.Until(() => server.Events("exited").Count == 5, TimeSpan.FromSeconds(10)), server.Transcript());
+        using var next = new TcpClientSession(server.Port);
+        Assert.Equal("you send:next", next.Exchange("next", "you send:next"));
+        Assert.True(Wait.Until(() => server.Events("reaped").Count == 5, TimeSpan.FromSeconds(10)), server.Transcript());
+        Assert.Equal([4, 3, 2, 1, 0], server.Events("reaped").Select(e => e.GetProperty("zombies_left").GetInt32()));
+    }
+
     [Theory]
     [MemberData(nameof(Builds))]
     public async Task SignalLeavesNoZombieOneSecondAfterABurst(Build build)

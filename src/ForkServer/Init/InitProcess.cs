@@ -63,9 +63,14 @@ public sealed class InitProcess
             {
                 Posix.SetParentDeathSignal(options.ParentDeathSignal);
             }
-            if (CommandPath.Resolve(options.Command[0], out string why) is not { } path)
+            string path;
+            try
             {
-                log.Error("cannot-start", $"forkserver init: {why}", new LogField("error", why));
+                path = ProgramPath.Resolve(options.Command[0]);
+            }
+            catch (StartupException e)
+            {
+                log.Error("cannot-start", $"forkserver init: {e.Message}", new LogField("error", e.Message));
                 return ExitCodes.CannotStart;
             }
             var arguments = Encoding.UTF8.GetBytes(string.Concat(options.Command.Select(a => a + "\0")));

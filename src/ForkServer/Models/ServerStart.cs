@@ -8,6 +8,7 @@ using ForkServer.Models.Prefork;
 using ForkServer.Models.Spawn;
 using ForkServer.Net;
 using ForkServer.Networking;
+using ForkServer.Processes;
 using ForkServer.Sessions;
 using ForkServer.Supervision;
 using ForkServer.Timeline;
@@ -46,7 +47,7 @@ public static class ServerStart
             {
                 throw new StartupException("--max-per-ip and --rate need a model whose one process accepts (fork, spawn, thread, select, exec): prefork workers accept on their own");
             }
-            string? program = options.Exec is { } wanted ? ExecModel.Resolve(wanted.Program) : null;
+            string? program = options.Exec is { } wanted ? ProgramPath.Resolve(wanted.Program) : null;
             Readiness.TakeSocket();
             // Prefork workers wait in accept(2) itself; every other model polls the socket first.
             bool nonBlocking = options.Model != ConcurrencyModel.Prefork || options.Exec is not null;

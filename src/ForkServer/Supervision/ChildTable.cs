@@ -50,6 +50,9 @@ public sealed class ChildTable
         return true;
     }
 
+    /// <summary>Whether a listed child was noted as exited (a zombie not reaped yet).</summary>
+    public bool HasExited(int pid) => _children.TryGetValue(pid, out var child) && child.ExitedTimestamp != 0;
+
     /// <summary>Forgets a reaped child; null when the pid was never ours (an orphan adopted as PID 1 or subreaper).</summary>
     public Child? Remove(int pid)
     {

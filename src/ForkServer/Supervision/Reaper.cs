@@ -36,8 +36,14 @@ public sealed class Reaper(ChildTable children, EventLog log, Func<ChildLabel, W
         }
         for (int i = 0; i < _pass.Count; i++)
         {
-            // Every child reaped later in this same pass was a zombie when this one was reaped.
-            Report(_pass[i].Pid, _pass[i].Status, zombiesLeft: _pass.Count - i - 1 + children.Zombies);
+            // Every child of ours reaped later in this same pass was a zombie when this one was reaped; those noted as
+            // exited are counted by the table already.
+            int unnoted = 0;
+            for (int j = i + 1; j < _pass.Count; j++)
+            {
+                unnoted += children.Contains(_pass[j].Pid) && !children.HasExited(_pass[j].Pid) ? 1 : 0;
+            }
+            Report(_pass[i].Pid, _pass[i].Status, unnotedZombies: unnoted);
         }
         HasChildren = pid != -Errno.ECHILD;
         if (!HasChildren)
@@ -81,7 +87,7 @@ public sealed class Reaper(ChildTable children, EventLog log, Func<ChildLabel, W
             int result = Posix.WaitPid(pid, noHang: true, out var status);
             if (result == pid)
             {
-                Report(pid, status, zombiesLeft: 0);
+                Report(pid, status, unnotedZombies: 0);
             }
             else if (result == -Errno.ECHILD && children.Remove(pid) is { } child)
             {
@@ -103,7 +109,7 @@ public sealed class Reaper(ChildTable children, EventLog log, Func<ChildLabel, W
         {
             if (Posix.WaitPid(pid, noHang: false, out var status) == pid)
             {
-                Report(pid, status, zombiesLeft: 0);
+                Report(pid, status, unnotedZombies: 0);
             }
             else
             {
@@ -112,7 +118,8 @@ public sealed class Reaper(ChildTable children, EventLog log, Func<ChildLabel, W
         }
     }
 
-    private void Report(int pid, WaitStatus status, int zombiesLeft)
+    /// <param name="unnotedZombies">Listed children still to be reaped in this pass that the table does not count as exited.</param>
+    private void Report(int pid, WaitStatus status, int unnotedZombies)
     {
         if (children.Remove(pid) is not { } child)
         {
@@ -127,7 +134,8 @@ public sealed class Reaper(ChildTable children, EventLog log, Func<ChildLabel, W
         }
         string why = meaning(child.Label, status) is { } text ? $" ({text})" : "";
         string zombie = child.ZombieFor is { } zombieFor ? $", then a zombie for {zombieFor.TotalMilliseconds:0} ms" : "";
-        int running = children.Count - children.Zombies;
+        int zombiesLeft = unnotedZombies + children.Zombies;
+        int running = children.Count - zombiesLeft;
         log.Info("reaped",
             $"child {pid} {status}{why} after {child.Lived.TotalMilliseconds:0} ms{zombie}; reaped ({zombiesLeft} zombies left, {running} children running)",
             new LogField("child", pid), new LogField("peer", child.Label.ToString()), new LogField("status", status.ToString()),

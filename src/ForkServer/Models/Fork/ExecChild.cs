@@ -48,9 +48,12 @@ public static class ExecChild
     /// </summary>
     public static void Rehearse()
     {
-        System.Runtime.CompilerServices.RuntimeHelpers.PrepareMethod(typeof(ExecChild).GetMethod(nameof(Become))!.MethodHandle);
+        System.Runtime.CompilerServices.RuntimeHelpers.PrepareMethod(((BecomeCall)Become).Method.MethodHandle);
         Posix.Dup2(2, 2);
         Posix.CloseFrom(int.MaxValue);
         Posix.Exec(ExecImage.Nothing);
     }
+
+    /// <summary><see cref="Become"/>'s shape, to name it to the compiler without reflection (it takes a span, which no Func can).</summary>
+    private delegate int BecomeCall(int client, ReadOnlySpan<int> targets, ExecImage image);
 }

@@ -38,43 +38,6 @@ public sealed class ExecModel(ServeOptions options, ExecOptions exec, string pat
     private ExecImage _image = null!;
     private readonly int[] _targets = exec.StderrToClient ? s_socketAsAllThree : s_socketAsInputOutput;
 
-    /// <summary>
-    /// Where PROGRAM is: a name without '/' is looked up on PATH (as execvp does), a path is taken as it is; either
-    /// way it must be a file this process may execute. Done once, at start: a program that cannot be run is one line
-    /// and exit 2, not a 127 for every client.
-    /// </summary>
-    public static string Resolve(string program)
-    {
-        if (program.Contains('/'))
-        {
-            return Runnable(program) is { } why ? throw new StartupException($"cannot run {program}: {why}") : program;
-        }
-        string path = Environment.GetEnvironmentVariable("PATH") is { Length: > 0 } p ? p : "/usr/local/bin:/usr/bin:/bin";
-        string? found = null;
-        foreach (string directory in path.Split(':'))
-        {
-            string candidate = Path.Combine(directory.Length == 0 ? "." : directory, program);
-            if (Runnable(candidate) is null)
-            {
-                return candidate;
-            }
-            found ??= File.Exists(candidate) ? candidate : null;
-        }
-        throw new StartupException(found is null
-            ? $"cannot run {program}: not found on PATH ({path})"
-            : $"cannot run {program}: {found} is not executable");
-    }
-
-    private static string? Runnable(string path)
-    {
-        if (Directory.Exists(path))
-        {
-            return "it is a directory";
-        }
-        int failed = Posix.CanExecute(path);
-        return failed == 0 ? null : PosixException.Describe("execve", -failed);
-    }
-
     public int Run(SignalFunnel funnel)
     {
         List<string> environment = exec.EnvClean ? [] : [.. Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
