@@ -12,20 +12,7 @@ status 3 (the tutorial would print "RECIEVED: " and prompt again).
 """
 import socket
 import sys
-
-
-def out(data):
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
-
-
-def raw_input(prompt):
-    out(prompt)
-    line = sys.stdin.buffer.readline()
-    if not line:
-        sys.stderr.write("EOFError: EOF when reading a line\n")
-        sys.exit(1)
-    return line[:-1] if line.endswith(b"\n") else line
+from tutorial_io import out, raw_input
 
 
 port = int(sys.argv[1]) if len(sys.argv) > 1 else 5000

@@ -16,20 +16,7 @@ stderr: one line "ready 127.0.0.1:PORT" once listening (not in the tutorial: tel
 """
 import socket
 import sys
-
-
-def out(data):
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
-
-
-def raw_input(prompt):
-    out(prompt)
-    line = sys.stdin.buffer.readline()
-    if not line:
-        sys.stderr.write("EOFError: EOF when reading a line\n")
-        sys.exit(1)
-    return line[:-1] if line.endswith(b"\n") else line
+from tutorial_io import out, raw_input, ready
 
 
 port = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
@@ -39,8 +26,7 @@ server_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 server_socket.bind(("127.0.0.1", port))
 server_socket.listen(5)
 out(b"TCPServer Waiting for client on port 5000\n")
-sys.stderr.write("ready 127.0.0.1:%d\n" % server_socket.getsockname()[1])
-sys.stderr.flush()
+ready(server_socket)
 chats = 0
 while True:
     client_socket, address = server_socket.accept()

@@ -13,20 +13,7 @@ Deviation: a reply of b"" (the server closed) writes "server closed the connecti
 """
 import socket
 import sys
-
-
-def out(data):
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
-
-
-def raw_input(prompt):
-    out(prompt)
-    line = sys.stdin.buffer.readline()
-    if not line:
-        sys.stderr.write("EOFError: EOF when reading a line\n")
-        sys.exit(1)
-    return line[:-1] if line.endswith(b"\n") else line
+from tutorial_io import out, raw_input
 
 
 def closed():

@@ -13,16 +13,7 @@ stderr: one line "ready 127.0.0.1:PORT" once listening (not in the tutorial: tel
 """
 import socket
 import sys
-
-
-def out(data):
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
-
-
-def ready(sock):
-    sys.stderr.write("ready 127.0.0.1:%d\n" % sock.getsockname()[1])
-    sys.stderr.flush()
+from tutorial_io import out, ready
 
 
 port = int(sys.argv[1]) if len(sys.argv) > 1 else 5090

@@ -14,11 +14,7 @@ stderr: one line "ready 127.0.0.1:PORT" once listening (not in the tutorial: tel
 """
 import socket
 import sys
-
-
-def out(data):
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+from tutorial_io import out, ready
 
 
 port = int(sys.argv[1]) if len(sys.argv) > 1 else 50000
@@ -35,8 +31,7 @@ except OSError as e:  # Python 2: except socket.error, (value, message)
         s.close()
     out(b"Could not open socket: " + e.strerror.encode() + b"\n")
     sys.exit(1)
-sys.stderr.write("ready 127.0.0.1:%d\n" % s.getsockname()[1])
-sys.stderr.flush()
+ready(s)
 served = 0
 while True:
     client, address = s.accept()

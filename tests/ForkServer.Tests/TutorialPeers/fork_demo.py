@@ -12,11 +12,7 @@ where its sample output was taken, it does not).
 import os
 import sys
 import time
-
-
-def out(data):
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+from tutorial_io import out
 
 
 seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 5

@@ -19,12 +19,7 @@ import os
 import sys
 import traceback
 from socket import socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR
-
-
-def out(data):
-    # Flushed at once, so a forked child never inherits (and never writes twice) buffered output.
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+from tutorial_io import out, ready
 
 
 myPort = int(sys.argv[1]) if len(sys.argv) > 1 else 50007
@@ -35,8 +30,7 @@ sockobj.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)
 sockobj.bind(("127.0.0.1", myPort))
 out(b"The server is listening on port 50007\n")
 sockobj.listen(5)
-sys.stderr.write("ready 127.0.0.1:%d\n" % sockobj.getsockname()[1])
-sys.stderr.flush()
+ready(sockobj)
 activeChildren = []
 
 

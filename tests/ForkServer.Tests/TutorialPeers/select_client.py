@@ -14,11 +14,7 @@ Deviation: a reply of b"" (server closed) writes "server closed the connection" 
 """
 import socket
 import sys
-
-
-def out(data):
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+from tutorial_io import out
 
 
 port = int(sys.argv[1]) if len(sys.argv) > 1 else 50000

@@ -17,11 +17,7 @@ stderr: one line "ready 127.0.0.1:PORT" once listening (not in the tutorial: tel
 import select
 import socket
 import sys
-
-
-def out(data):
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+from tutorial_io import out, ready
 
 
 port = int(sys.argv[1]) if len(sys.argv) > 1 else 50000
@@ -31,8 +27,7 @@ size = 1024
 server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 server.bind(("127.0.0.1", port))
 server.listen(5)
-sys.stderr.write("ready 127.0.0.1:%d\n" % server.getsockname()[1])
-sys.stderr.flush()
+ready(server)
 inputs = [server, sys.stdin]
 running = 1
 served = 0

@@ -14,11 +14,7 @@ The main thread joins the child, then exits 0. (`daemon=True` in the tutorial se
 import sys
 import threading
 import time
-
-
-def out(data):
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+from tutorial_io import out
 
 
 seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 1

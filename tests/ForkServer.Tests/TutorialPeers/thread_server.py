@@ -20,11 +20,7 @@ stderr: one line "ready 127.0.0.1:PORT" once listening (not in the tutorial: tel
 import socket
 import sys
 import threading
-
-
-def out(data):
-    sys.stdout.buffer.write(data)  # one write per line: the buffer's lock keeps lines whole
-    sys.stdout.buffer.flush()
+from tutorial_io import out, ready
 
 
 def handlechild(clientsock):
@@ -58,8 +54,7 @@ except OSError as e:  # Python 2: except socket.error, (value, message)
         s.close()
     out(b"Couldn't open the socket " + e.strerror.encode() + b"\n")
     sys.exit(1)
-sys.stderr.write("ready 127.0.0.1:%d\n" % s.getsockname()[1])
-sys.stderr.flush()
+ready(s)
 accepted = 0
 while True:
     clientsocket, clientaddress = s.accept()

@@ -12,20 +12,7 @@ As in the tutorial there is no timeout: a lost datagram or a missing server leav
 """
 import socket
 import sys
-
-
-def out(data):
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
-
-
-def raw_input(prompt):
-    out(prompt)
-    line = sys.stdin.buffer.readline()
-    if not line:
-        sys.stderr.write("EOFError: EOF when reading a line\n")
-        sys.exit(1)
-    return line[:-1] if line.endswith(b"\n") else line
+from tutorial_io import out, raw_input
 
 
 port = int(sys.argv[1]) if len(sys.argv) > 1 else 5000

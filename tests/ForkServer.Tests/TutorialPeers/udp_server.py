@@ -11,11 +11,7 @@ stderr: one line "ready 127.0.0.1:PORT" once bound (not in the tutorial: tells a
 """
 import socket
 import sys
-
-
-def out(data):
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+from tutorial_io import out, ready
 
 
 port = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
@@ -24,8 +20,7 @@ limit = int(sys.argv[2]) if len(sys.argv) > 2 else 0
 server_socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 server_socket.bind(("127.0.0.1", port))
 out(b"UDP -Echo Server listening on port 5000:\n")
-sys.stderr.write("ready 127.0.0.1:%d\n" % server_socket.getsockname()[1])
-sys.stderr.flush()
+ready(server_socket)
 echoed = 0
 while True:
     data, address = server_socket.recvfrom(512)

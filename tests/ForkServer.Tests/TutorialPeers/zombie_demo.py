@@ -9,11 +9,7 @@ zombie (ps: Z, <defunct>) while the parent prints "Hello from the parent: child 
 import os
 import sys
 import time
-
-
-def out(data):
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+from tutorial_io import out
 
 
 seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 50
