@@ -30,6 +30,9 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
     /// <summary>How long the stop waits for ended children to be reported gone.</summary>
     private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a console-close or shutdown handler holds the process for the stop (Windows gives it 5 s).</summary>
+    private static readonly TimeSpan LastWordsWait = TimeSpan.FromSeconds(4);
+
     // Guards the table and the stop requests: Exited handlers and the Ctrl-C handler run on other threads.
     private readonly object _gate = new();
     private readonly Dictionary<int, Spawned> _children = [];
@@ -40,6 +43,7 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
     private readonly HashSet<int> _ended = [];
     // The pool's children, longest waiting first; only the accept loop touches it.
     private readonly Queue<int> _waiting = new();
+    private readonly ManualResetEventSlim _stopped = new();
     private long _served;
 
     public int Run()
@@ -79,6 +83,7 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         }
         listener.Close();
         Stop();
+        _stopped.Set();
         return Cli.ExitCodes.Ok;
     }
 
@@ -122,6 +127,11 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         {
             _stopAskedBy ??= context.Signal;
             Monitor.PulseAll(_gate);
+        }
+        if (context.Signal is PosixSignal.SIGHUP or PosixSignal.SIGTERM)
+        {
+            // Windows ends the process as soon as a close or shutdown handler returns: hold it for the stop's summary.
+            _stopped.Wait(LastWordsWait);
         }
     }
 
