@@ -99,10 +99,12 @@ public sealed class ExecTests : IDisposable
         Assert.Equal(Lines(theirs, "Sig")["Blk:"], signals["Blk:"]);
     }
 
-    [Fact]
-    public void AProgramThatTouchesNoSignalShowsNoneCaughtBlockedOrIgnoredAndOnlyItsThreeDescriptors()
+    [Theory]
+    [InlineData(Build.Jit)]
+    [InlineData(Build.Aot)]
+    public void AProgramThatTouchesNoSignalShowsNoneCaughtBlockedOrIgnoredAndOnlyItsThreeDescriptors(Build build)
     {
-        using var server = Exec("--", "cat");
+        using var server = ServerProcess.Start(build, "exec", "--port", "0", "--log", "json", "--", "cat");
         using var client = new TcpClientSession(server.Port);
         Assert.Equal("x", client.Exchange("x", "x"));
         // The parent logs the child once fork returns, which may be after the child has answered.
@@ -118,6 +120,21 @@ public sealed class ExecTests : IDisposable
         string environment = File.ReadAllText($"/proc/{child}/environ");
         Assert.Contains($"\0TCPREMOTEPORT={((IPEndPoint)client.Socket.LocalEndPoint!).Port}\0", "\0" + environment);
         Assert.DoesNotContain("NOTIFY_SOCKET", environment);
+    }
+
+    [Fact]
+    public void TheStopSendsSigtermAndAfterTheGraceSigkillToAProgramThatIgnoresIt()
+    {
+        using var server = Exec("--grace", "1", "--", "sh", "-c", "trap '' TERM; echo ready; exec sleep 60");
+        using var client = new TcpClientSession(server.Port);
+        Assert.Equal("ready\n", client.ReceiveText(6));
+        server.Signal(ProcFs.SIGTERM);
+        Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.True(client.ServerClosed());
+        var stopped = Assert.Single(server.Events("stopped"));
+        Assert.Equal(1, stopped.GetProperty("running_at_shutdown").GetInt32());
+        Assert.Equal(1, stopped.GetProperty("killed").GetInt32());
+        Assert.Equal("SIGKILL", server.Events("reaped").Single().GetProperty("signal").GetString());
     }
 
     [Fact]
