@@ -292,6 +292,8 @@ public sealed class ExecTests : IDisposable
             Assert.Equal("1\n", Encoding.UTF8.GetString(buffer, 0, other.Receive(buffer)));
         }
         Assert.Equal("still here", served[0].Exchange("still here", "still here"));
+        // The log's lines reach the test on a reader thread of their own, maybe after the client's bytes.
+        Assert.True(Wait.Until(() => ErrorEvents(server, "refusing").Count > 0, TimeSpan.FromSeconds(10)), server.Transcript());
         var refusing = Assert.Single(ErrorEvents(server, "refusing"));
         Assert.Equal("127.0.0.1", refusing.GetProperty("source").GetString());
 
@@ -314,6 +316,7 @@ public sealed class ExecTests : IDisposable
         Assert.All(answers, a => Assert.Equal("ok\n", a));
         clients.ForEach(c => c.Dispose());
 
+        Assert.True(Wait.Until(() => server.Events("accepted").Count == 100, TimeSpan.FromSeconds(10)), server.Transcript());
         var times = server.Events("accepted").Select(e => e.GetProperty("time").GetDateTimeOffset()).Order().ToList();
         Assert.Equal(100, times.Count);
         // Any ten apart are a second apart at least: the eleventh waits until the first is a second old. The log's
