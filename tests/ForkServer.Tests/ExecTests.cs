@@ -99,10 +99,12 @@ public sealed class ExecTests : IDisposable
         Assert.Equal(Lines(theirs, "Sig")["Blk:"], signals["Blk:"]);
     }
 
-    [Fact]
-    public void AProgramThatTouchesNoSignalShowsNoneCaughtBlockedOrIgnoredAndOnlyItsThreeDescriptors()
+    [Theory]
+    [InlineData(Build.Jit)]
+    [InlineData(Build.Aot)]
+    public void AProgramThatTouchesNoSignalShowsNoneCaughtBlockedOrIgnoredAndOnlyItsThreeDescriptors(Build build)
     {
-        using var server = Exec("--", "cat");
+        using var server = ServerProcess.Start(build, "exec", "--port", "0", "--log", "json", "--", "cat");
         using var client = new TcpClientSession(server.Port);
         Assert.Equal("x", client.Exchange("x", "x"));
         // The parent logs the child once fork returns, which may be after the child has answered.
@@ -118,6 +120,21 @@ public sealed class ExecTests : IDisposable
         string environment = File.ReadAllText($"/proc/{child}/environ");
         Assert.Contains($"\0TCPREMOTEPORT={((IPEndPoint)client.Socket.LocalEndPoint!).Port}\0", "\0" + environment);
         Assert.DoesNotContain("NOTIFY_SOCKET", environment);
+    }
+
+    [Fact]
+    public void TheStopSendsSigtermAndAfterTheGraceSigkillToAProgramThatIgnoresIt()
+    {
+        using var server = Exec("--grace", "1", "--", "sh", "-c", "trap '' TERM; echo ready; exec sleep 60");
+        using var client = new TcpClientSession(server.Port);
+        Assert.Equal("ready\n", client.ReceiveText(6));
+        server.Signal(ProcFs.SIGTERM);
+        Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.True(client.ServerClosed());
+        var stopped = Assert.Single(server.Events("stopped"));
+        Assert.Equal(1, stopped.GetProperty("running_at_shutdown").GetInt32());
+        Assert.Equal(1, stopped.GetProperty("killed").GetInt32());
+        Assert.Equal("SIGKILL", server.Events("reaped").Single().GetProperty("signal").GetString());
     }
 
     [Fact]
@@ -275,6 +292,8 @@ public sealed class ExecTests : IDisposable
             Assert.Equal("1\n", Encoding.UTF8.GetString(buffer, 0, other.Receive(buffer)));
         }
         Assert.Equal("still here", served[0].Exchange("still here", "still here"));
+        // The log's lines reach the test on a reader thread of their own, maybe after the client's bytes.
+        Assert.True(Wait.Until(() => ErrorEvents(server, "refusing").Count > 0, TimeSpan.FromSeconds(10)), server.Transcript());
         var refusing = Assert.Single(ErrorEvents(server, "refusing"));
         Assert.Equal("127.0.0.1", refusing.GetProperty("source").GetString());
 
@@ -297,6 +316,7 @@ public sealed class ExecTests : IDisposable
         Assert.All(answers, a => Assert.Equal("ok\n", a));
         clients.ForEach(c => c.Dispose());
 
+        Assert.True(Wait.Until(() => server.Events("accepted").Count == 100, TimeSpan.FromSeconds(10)), server.Transcript());
         var times = server.Events("accepted").Select(e => e.GetProperty("time").GetDateTimeOffset()).Order().ToList();
         Assert.Equal(100, times.Count);
         // Any ten apart are a second apart at least: the eleventh waits until the first is a second old. The log's
