@@ -192,6 +192,7 @@ public sealed class ExecTests : IDisposable
     [Fact]
     public void AnIPv6ClientGetsItsAddressAsRfc5952WritesIt()
     {
+        Assert.SkipUnless(Ipv6.Available, Ipv6.Missing);
         using var server = Exec("--host", "::1", "--", "sh", "-c", "echo \"$TCPLOCALIP $TCPREMOTEIP $TCPLOCALPORT\"");
         Assert.Equal($"::1 ::1 {server.Port}\n", Fetch(server.Port, host: "::1"));
     }

@@ -97,6 +97,7 @@ public sealed class InputTests
     [MemberData(nameof(Models))]
     public void AnIPv6ClientIsLoggedAsItsAddress(string model)
     {
+        Assert.SkipUnless(Ipv6.Available, Ipv6.Missing);
         using var server = ServerProcess.Start(model == "spawn" ? Build.Aot : Build.Jit, "--model", model, "--host", "::1", "--log", "json");
         using var client = new TcpClientSession(server.Port, "::1");
         Assert.Equal("you send:six", client.Exchange("six", "you send:six"));
@@ -108,6 +109,7 @@ public sealed class InputTests
     [Fact]
     public void ADualStackServerLogsAnIPv4ClientAsIPv4AndPsShowsIPv6ClientsInBrackets()
     {
+        Assert.SkipUnless(Ipv6.Available, Ipv6.Missing);
         using var server = ServerProcess.Start("--host", "::", "--allow-root", "--log", "json");
         using var four = new TcpClientSession(server.Port, "127.0.0.1");
         using var six = new TcpClientSession(server.Port, "::1");
@@ -124,6 +126,7 @@ public sealed class InputTests
     [Fact]
     public void AnIPv4MappedAddressServesIPv4Clients()
     {
+        Assert.SkipUnless(Ipv6.Available, Ipv6.Missing);
         using var server = ServerProcess.Start("--host", "::ffff:127.0.0.1", "--quiet");
         using var client = new TcpClientSession(server.Port, "127.0.0.1");
         Assert.Equal("you send:mapped", client.Exchange("mapped", "you send:mapped"));

@@ -14,6 +14,27 @@ public sealed class LogOutputTests
 {
     private const int Clients = 100;
 
+    /// <summary>Every JSON event names each key once: a reader that keeps the last or the first value must not see two.</summary>
+    [Theory]
+    [InlineData("fork")]
+    [InlineData("prefork")]
+    [InlineData("select")]
+    public void EachJsonEventNamesEachKeyOnce(string model)
+    {
+        using var server = ServerProcess.Start("--model", model, "--log", "json");
+        using (var client = new TcpClientSession(server.Port))
+        {
+            Assert.Equal("you send:k", client.Exchange("k", "you send:k"));
+        }
+        server.Signal(ProcFs.SIGTERM);
+        Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(20)));
+        foreach (string line in server.Output.Concat(server.Errors).Where(l => l.StartsWith('{')))
+        {
+            var keys = System.Text.Json.JsonDocument.Parse(line).RootElement.EnumerateObject().Select(p => p.Name).ToList();
+            Assert.True(keys.Count == keys.Distinct().Count(), line);
+        }
+    }
+
     [Fact]
     public void TheLogsReaderGoneTheServerServesOnAndSaysSoOnceOnStandardError()
     {

@@ -69,7 +69,7 @@ public sealed partial class ReadmeTests
                     {
                         server.WaitForLine(l => l.Contains("listening on"), TimeSpan.FromSeconds(60));
                     }
-                    catch (TimeoutException e)
+                    catch (Exception e) when (e is TimeoutException or InvalidOperationException)
                     {
                         failures.Add($"{block}: {e.Message}");
                     }

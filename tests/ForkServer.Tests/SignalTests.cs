@@ -170,7 +170,8 @@ public sealed class SignalTests
     [InlineData("spawn", Build.Aot)]
     public void WhenTheParentIsKilledNoChildLivesOnAndThePortCanBeTakenAgain(string model, Build build)
     {
-        using var server = ServerProcess.Start(build, "--model", model, "--workers", "3", "--log", "json");
+        // --workers only for prefork: for spawn it would start a pool of waiting children besides the 20.
+        using var server = ServerProcess.Start(build, ["--model", model, .. Workers(model, 3), "--log", "json"]);
         var clients = Enumerable.Range(0, 20).Select(_ => new TcpClientSession(server.Port)).ToList();
         try
         {
@@ -212,7 +213,10 @@ public sealed class SignalTests
 
     /// <summary>The server for a model, in the build whose children start fast enough for these tests.</summary>
     private static ServerProcess StartModel(string model, params string[] more) =>
-        ServerProcess.Start(model == "spawn" ? Build.Aot : Build.Jit, ["--model", model, "--workers", "2", "--log", "json", .. more]);
+        ServerProcess.Start(model == "spawn" ? Build.Aot : Build.Jit, ["--model", model, .. Workers(model, 2), "--log", "json", .. more]);
+
+    /// <summary>The prefork model's worker count; nothing for the others (for spawn, --workers means a pool).</summary>
+    private static string[] Workers(string model, int count) => model == "prefork" ? ["--workers", count.ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
 
     internal static JsonElement WaitForEvent(ServerProcess server, string name, Func<JsonElement, bool> match)
     {

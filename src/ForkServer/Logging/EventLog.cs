@@ -96,7 +96,7 @@ public sealed class EventLog
         int pid = Environment.ProcessId;
         string stop = OperatingSystem.IsWindows() ? "stop it with Ctrl-C" : $"stop it with Ctrl-C or: kill -TERM {pid}";
         Always("listening", $"listening on {address} ({how}){(watch is null ? "" : "; " + watch)}; {stop}",
-            [new LogField("address", address), new LogField("pid", pid), .. fields]);
+            [new LogField("address", address), .. fields]);
     }
 
     public void Error(string name, string message, params ReadOnlySpan<LogField> fields) =>

@@ -44,7 +44,9 @@ public static class BindFailure
                 $"cannot listen on {where}: ports below 1024 are well-known ports that need root or CAP_NET_BIND_SERVICE; choose --port 1024 or above, or start as root with --user to drop privileges",
             BindFailureKind.Denied => $"cannot listen on {where}: permission denied",
             BindFailureKind.NotAvailable =>
-                $"cannot listen on {where}: {address} is not an address of this machine; use 127.0.0.1, ::1 or 0.0.0.0",
+                address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+                    ? $"cannot listen on {where}: {address} is not an address of this machine (or IPv6 is turned off here); use 127.0.0.1 or 0.0.0.0"
+                    : $"cannot listen on {where}: {address} is not an address of this machine; use 127.0.0.1, ::1 or 0.0.0.0",
             _ => $"cannot listen on {where}: {failure.Detail}",
         };
     }

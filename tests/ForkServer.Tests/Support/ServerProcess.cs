@@ -100,6 +100,16 @@ public sealed partial class ServerProcess : IDisposable
             {
                 throw new TimeoutException($"no matching line within {timeout.TotalSeconds} s; output so far:\n{Transcript()}");
             }
+            if (_process.HasExited)
+            {
+                // Its output is all read once WaitForExit returns: one more look, then no line can come.
+                _process.WaitForExit();
+                if (_stdout.Concat(_stderr).FirstOrDefault(match) is { } last)
+                {
+                    return last;
+                }
+                throw new InvalidOperationException($"process {Pid} exited with status {_process.ExitCode} without the line; output:\n{Transcript()}");
+            }
             _lineArrived.Wait(TimeSpan.FromMilliseconds(100));
         }
     }

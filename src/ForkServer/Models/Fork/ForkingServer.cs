@@ -95,8 +95,10 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
         }
         Readiness.Stopping(log);
         Posix.Close(listenFd);
-        child.Pool?.Close();
+        // The pool's channels close after the stop: a waiting child told to go by its channel's end would race the
+        // stop's SIGTERM and leave the count of children at shutdown to chance.
         _supervisor.Shutdown(options.Grace);
+        child.Pool?.Close();
         return Cli.ExitCodes.Ok;
     }
 
