@@ -137,7 +137,7 @@ public sealed class LimitTests
     {
         Assert.SkipUnless(ProcFs.IsRoot && File.Exists("/usr/bin/prlimit"),
             "needs root and prlimit (util-linux) to lower and raise a running server's descriptor limit");
-        using var server = ServerProcess.Start(model == "spawn" ? Build.Aot : Build.Jit, "--model", model, "--workers", "2");
+        using var server = ServerProcess.Start(model == "spawn" ? Build.Aot : Build.Jit, ["--model", model, .. ModelOptions.Workers(model, 2)]);
         // Prefork workers accept, each with a descriptor table of its own; every other model accepts in the server.
         var accepting = model == "prefork" ? ProcFs.ChildrenOf(server.Pid).Select(c => c.Pid).ToList() : [server.Pid];
         int open = ProcFs.OpenFileDescriptors(server.Pid);

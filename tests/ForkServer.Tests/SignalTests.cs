@@ -170,8 +170,7 @@ public sealed class SignalTests
     [InlineData("spawn", Build.Aot)]
     public void WhenTheParentIsKilledNoChildLivesOnAndThePortCanBeTakenAgain(string model, Build build)
     {
-        // --workers only for prefork: for spawn it would start a pool of waiting children besides the 20.
-        using var server = ServerProcess.Start(build, ["--model", model, .. Workers(model, 3), "--log", "json"]);
+        using var server = ServerProcess.Start(build, ["--model", model, .. ModelOptions.Workers(model, 3), "--log", "json"]);
         var clients = Enumerable.Range(0, 20).Select(_ => new TcpClientSession(server.Port)).ToList();
         try
         {
@@ -213,10 +212,7 @@ public sealed class SignalTests
 
     /// <summary>The server for a model, in the build whose children start fast enough for these tests.</summary>
     private static ServerProcess StartModel(string model, params string[] more) =>
-        ServerProcess.Start(model == "spawn" ? Build.Aot : Build.Jit, ["--model", model, .. Workers(model, 2), "--log", "json", .. more]);
-
-    /// <summary>The prefork model's worker count; nothing for the others (for spawn, --workers means a pool).</summary>
-    private static string[] Workers(string model, int count) => model == "prefork" ? ["--workers", count.ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
+        ServerProcess.Start(model == "spawn" ? Build.Aot : Build.Jit, ["--model", model, .. ModelOptions.Workers(model, 2), "--log", "json", .. more]);
 
     internal static JsonElement WaitForEvent(ServerProcess server, string name, Func<JsonElement, bool> match)
     {

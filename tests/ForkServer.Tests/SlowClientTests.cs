@@ -124,5 +124,5 @@ public sealed class SlowClientTests
     }
 
     private static ServerProcess StartModel(string model, params string[] more) =>
-        ServerProcess.Start(model == "spawn" ? Build.Aot : Build.Jit, ["--model", model, "--workers", "2", .. more]);
+        ServerProcess.Start(model == "spawn" ? Build.Aot : Build.Jit, ["--model", model, .. ModelOptions.Workers(model, 2), .. more]);
 }

@@ -113,9 +113,7 @@ public sealed partial class TimelineTests
     [InlineData("spawn", "spawned")]
     public void WorkersSpawnedChildrenAndOrphansHaveLanesOfTheirKind(string model, string kind)
     {
-        // --workers only for prefork: for spawn it would start a pool of waiting children.
-        string[] workers = model == "prefork" ? ["--workers", "2"] : [];
-        using var server = ServerProcess.Start(["--model", model, .. workers, "--leave-orphan", "0.2", "--subreaper", "--log", "json"]);
+        using var server = ServerProcess.Start(["--model", model, .. ModelOptions.Workers(model, 2), "--leave-orphan", "0.2", "--subreaper", "--log", "json"]);
         for (int i = 0; i < 2; i++)
         {
             using var client = new TcpClientSession(server.Port);
