@@ -54,9 +54,10 @@ public sealed class SignalTests
         {
             // A restart: fresh workers take over, and the idle old ones end on the SIGHUP at once.
             WaitForEvent(server, "reloading", _ => true);
-            Assert.True(Wait.Until(() => ProcFs.ChildrenOf(server.Pid) is { Count: 2 } now && now.All(c => !before.Contains(c.Pid) && c.State != 'Z'),
+            // The reaped lines come a moment after /proc shows the old workers gone: wait for both.
+            Assert.True(Wait.Until(() => ProcFs.ChildrenOf(server.Pid) is { Count: 2 } now && now.All(c => !before.Contains(c.Pid) && c.State != 'Z')
+                && server.Events("reaped").Count(e => e.GetProperty("signal").GetString() == "SIGHUP") == 2,
                 TimeSpan.FromSeconds(10)), $"the workers were not replaced:\n{server.Transcript()}");
-            Assert.Equal(2, server.Events("reaped").Count(e => e.GetProperty("signal").GetString() == "SIGHUP"));
         }
         else
         {
