@@ -24,10 +24,11 @@ public sealed class ForkModelTests
         var pids = new HashSet<int>();
         for (int i = 0; i < 200; i++)
         {
+            int before = server.Events(StartedEvent(model)).Count;
             using var client = new TcpClientSession(server.Port);
             Assert.Equal($"you send:hello {i}", client.Exchange($"hello {i}", $"you send:hello {i}"));
             // While the session is open, the child that serves it is alive and is the server's child.
-            int child = ChildServing(server, client, model);
+            int child = ChildServing(server, client, model, before);
             Assert.Equal(server.Pid, ProcFs.Read(child)?.PPid);
             Assert.True(pids.Add(child), $"child {child} served two clients");
             client.Send("q");
@@ -147,7 +148,7 @@ public sealed class ForkModelTests
         using (var victim = new TcpClientSession(server.Port))
         {
             Assert.Equal("you send:hi", victim.Exchange("hi", "you send:hi"));
-            int child = ChildServing(server, victim, model);
+            int child = ChildServing(server, victim, model, before: 0);
             ProcFs.Kill(child, ProcFs.SIGKILL);
             server.WaitForLine(l => l.Contains($"child {child} killed by SIGKILL") && l.Contains("reaped"), TimeSpan.FromSeconds(5));
             Assert.True(Wait.Until(() => ProcFs.Read(child) is null, TimeSpan.FromSeconds(5)), $"child {child} was not reaped");
@@ -189,11 +190,16 @@ public sealed class ForkModelTests
     }
 
     /// <summary>The pid of the child the server made for this client, from the server's "forked" or "spawned" event.</summary>
-    private static int ChildServing(ServerProcess server, TcpClientSession client, string model)
+    /// <summary>
+    /// The child made for <paramref name="client"/>, the only one made since <paramref name="before"/> children were:
+    /// matching by address alone would find an earlier client's child when the kernel gives the port out again.
+    /// </summary>
+    private static int ChildServing(ServerProcess server, TcpClientSession client, string model, int before)
     {
-        string peer = client.LocalAddress;
-        server.WaitForLine(l => l.Contains($"\"{StartedEvent(model)}\"") && l.Contains($"\"{peer}\""), TimeSpan.FromSeconds(5));
-        return server.Events(StartedEvent(model)).Single(e => e.GetProperty("peer").GetString() == peer).GetProperty("child").GetInt32();
+        Assert.True(Wait.Until(() => server.Events(StartedEvent(model)).Count > before, TimeSpan.FromSeconds(5)), server.Transcript());
+        var started = server.Events(StartedEvent(model))[before];
+        Assert.Equal(client.LocalAddress, started.GetProperty("peer").GetString());
+        return started.GetProperty("child").GetInt32();
     }
 
     /// <summary>The event, and the word in the text log, for a new child: each model names how it made it.</summary>
