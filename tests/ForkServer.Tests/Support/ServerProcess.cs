@@ -68,7 +68,10 @@ public sealed partial class ServerProcess : IDisposable
     }
 
     /// <summary>Starts an executable with arguments and collects its output, without waiting for anything.</summary>
-    public static ServerProcess Launch(string executable, IEnumerable<string> args)
+    public static ServerProcess Launch(string executable, IEnumerable<string> args) => new(Process.Start(Piped(executable, args))!);
+
+    /// <summary>A start with every standard stream a pipe the test holds, and the arguments passed as they are.</summary>
+    public static ProcessStartInfo Piped(string executable, IEnumerable<string> args)
     {
         var info = new ProcessStartInfo(executable)
         {
@@ -81,7 +84,7 @@ public sealed partial class ServerProcess : IDisposable
         {
             info.ArgumentList.Add(arg);
         }
-        return new ServerProcess(Process.Start(info)!);
+        return info;
     }
 
     public StreamWriter StandardInput => _process.StandardInput;

@@ -39,18 +39,7 @@ public sealed record RawRun(int ExitCode, string Output, string Errors)
 
     public static RawRun Of(string executable, IEnumerable<string> args, string input, TimeSpan timeout)
     {
-        var info = new ProcessStartInfo(executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(info)!;
+        using var process = Process.Start(ServerProcess.Piped(executable, args))!;
         var stdout = new MemoryStream();
         var reading = process.StandardOutput.BaseStream.CopyToAsync(stdout);
         var errors = process.StandardError.ReadToEndAsync();

@@ -23,8 +23,7 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
     // The watched descriptors, in this order: listener, funnel, standard input, clients.
     private const int FirstClient = 3;
 
-    private readonly SessionHost _host = new(log);
-    private readonly SourceLimit _sources = new(options.MaxPerIp, log);
+    private readonly SessionHost _host = new(log, options.MaxPerIp);
     private readonly List<Client> _clients = [];
     private readonly byte[] _buffer = new byte[sessions.MaxMessage];
     private readonly long _idleTicks = Ticks(sessions.IdleTimeout);
@@ -128,21 +127,11 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
 
     private void Accept(AcceptGate gate)
     {
-        int fd = Posix.Accept(listenFd, out var peer, nonBlocking: true);
+        int fd = _host.Accept(listenFd, gate, nonBlocking: true, out var peer);
         if (fd < 0)
         {
-            if (Errno.IsOutOfResources(fd))
-            {
-                gate.OutOfResources(PosixException.Describe("accept4", -fd));
-            }
             return;
         }
-        gate.Accepted();
-        if (_sources.Admit(fd, peer) == 0)
-        {
-            return;
-        }
-        _host.Opened(fd, peer);
         var client = new Client(fd, peer, sessions.Create(), Stopwatch.GetTimestamp());
         _clients.Add(client);
         log.Info("accepted", $"accepted {peer} ({_clients.Count} clients open, all on this one thread)",
@@ -250,7 +239,6 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
     {
         _clients.Remove(client);
         _host.Closed(client.Fd);
-        _sources.Release(client.Peer);
         Posix.Close(client.Fd);
         log.Info("closed", $"{client.Peer}: {why}", new LogField("peer", client.Peer.ToString()));
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Versioning;
 using ForkServer.Interop;
 using ForkServer.Logging;
+using ForkServer.Networking;
 using ForkServer.Processes;
 using ForkServer.Supervision;
 
@@ -9,14 +10,16 @@ namespace ForkServer.Models.InProcess;
 
 /// <summary>
 /// What the models that serve every client inside the one process (iterative, thread, select) share, as the
-/// <see cref="Supervisor"/> is what the forking models share: the table of open sessions, what each signal does
-/// (<see cref="ServerSignals"/>), the status dump, and the one stop: stop accepting, end every open session with
-/// shutdown(2) (a thread blocked in recv on it returns at once), give them <c>--grace</c> to finish, a summary.
+/// <see cref="Supervisor"/> is what the forking models share: the accept step (through the gate and the per-source
+/// limit), the table of open sessions, what each signal does (<see cref="ServerSignals"/>), the status dump, and the
+/// one stop: stop accepting, end every open session with shutdown(2) (a thread blocked in recv on it returns at once),
+/// give them <c>--grace</c> to finish, a summary.
 /// </summary>
 [SupportedOSPlatform("linux")]
-public sealed class SessionHost(EventLog log) : ISignalTarget
+public sealed class SessionHost(EventLog log, int? maxPerIp) : ISignalTarget
 {
     private readonly Lock _lock = new();
+    private readonly SourceLimit _sources = new(maxPerIp, log);
     private readonly Dictionary<int, Open> _open = [];
     private long _served;
 
@@ -36,8 +39,32 @@ public sealed class SessionHost(EventLog log) : ISignalTarget
         }
     }
 
-    /// <summary>A client was accepted on <paramref name="fd"/>: its session is open until <see cref="Closed"/>.</summary>
-    public void Opened(int fd, PeerAddress peer)
+    /// <summary>
+    /// accept(2) on <paramref name="listenFd"/>: the client's descriptor, its session open until <see cref="Closed"/>;
+    /// -1 when there is none to serve (none waiting, out of descriptors, which <paramref name="gate"/> backs off from,
+    /// or refused by <c>--max-per-ip</c>, which told it so).
+    /// </summary>
+    public int Accept(int listenFd, AcceptGate gate, bool nonBlocking, out PeerAddress peer)
+    {
+        int fd = Posix.Accept(listenFd, out peer, nonBlocking);
+        if (fd < 0)
+        {
+            if (Errno.IsOutOfResources(fd))
+            {
+                gate.OutOfResources(PosixException.Describe("accept4", -fd));
+            }
+            return -1;
+        }
+        gate.Accepted();
+        if (_sources.Admit(fd, peer) == 0)
+        {
+            return -1;
+        }
+        Opened(fd, peer);
+        return fd;
+    }
+
+    private void Opened(int fd, PeerAddress peer)
     {
         lock (_lock)
         {
@@ -51,7 +78,10 @@ public sealed class SessionHost(EventLog log) : ISignalTarget
     {
         lock (_lock)
         {
-            _open.Remove(fd);
+            if (_open.Remove(fd, out var session))
+            {
+                _sources.Release(session.Peer);
+            }
         }
     }
 

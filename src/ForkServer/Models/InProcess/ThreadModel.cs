@@ -19,8 +19,7 @@ namespace ForkServer.Models.InProcess;
 [SupportedOSPlatform("linux")]
 public sealed class ThreadModel(ServeOptions options, int listenFd, SessionFactory sessions, EventLog log)
 {
-    private readonly SessionHost _host = new(log);
-    private readonly SourceLimit _sources = new(options.MaxPerIp, log);
+    private readonly SessionHost _host = new(log, options.MaxPerIp);
     private readonly List<Thread> _threads = [];
     private readonly bool _iterative = options.Model == ConcurrencyModel.Iterative;
     private (int Read, int Write) _wake;
@@ -78,21 +77,11 @@ public sealed class ThreadModel(ServeOptions options, int listenFd, SessionFacto
 
     private void Accept(AcceptGate gate)
     {
-        int client = Posix.Accept(listenFd, out var peer);
+        int client = _host.Accept(listenFd, gate, nonBlocking: false, out var peer);
         if (client < 0)
         {
-            if (Errno.IsOutOfResources(client))
-            {
-                gate.OutOfResources(PosixException.Describe("accept4", -client));
-            }
             return;
         }
-        gate.Accepted();
-        if (_sources.Admit(client, peer) == 0)
-        {
-            return;
-        }
-        _host.Opened(client, peer);
         var thread = new Thread(() => Serve(client, peer), maxStackSize: 256 * 1024) { IsBackground = true, Name = "session" };
         _threads.RemoveAll(t => !t.IsAlive);
         try
@@ -102,7 +91,6 @@ public sealed class ThreadModel(ServeOptions options, int listenFd, SessionFacto
         catch (Exception e) when (e is OutOfMemoryException or ThreadStartException)
         {
             _host.Closed(client);
-            _sources.Release(peer);
             Refusal.ServerBusy(client, peer, $"cannot start a thread: {e.Message}", log);
             return;
         }
@@ -127,7 +115,6 @@ public sealed class ThreadModel(ServeOptions options, int listenFd, SessionFacto
             log.Error("session-failed", $"{peer}: session failed: {e.Message}", new LogField("peer", peer.ToString()), new LogField("error", e.Message));
         }
         _host.Closed(client);
-        _sources.Release(peer);
         Posix.Close(client);
         Posix.Write(_wake.Write, [1]);
     }
