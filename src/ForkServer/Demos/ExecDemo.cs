@@ -58,11 +58,11 @@ public static class ExecDemo
             return ExitCodes.Failure;
         }
         string before = Executable(child);
-        Until(() => ProcStat.Read(child)?.Comm == "fs-demo-exec");
+        Poll.Until(() => ProcStat.Read(child)?.Comm == "fs-demo-exec", Poll.Briefly);
         log.Info("before", $"before execve: child {child} runs {Describe(child)}: a copy of its parent (only its comm was renamed, by prctl)",
             new LogField("child", child), new LogField("exe", before), new LogField("comm", ProcStat.Read(child)?.Comm));
         pipe.WakeAll();
-        Until(() => Executable(child) != before);
+        Poll.Until(() => Executable(child) != before, Poll.Briefly);
         log.Info("after",
             $"after execve: child {child} runs {Describe(child)}: the same pid, another program; execve replaced the memory and kept the pid, the parent and the open descriptors 0-2",
             new LogField("child", child), new LogField("exe", Executable(child)), new LogField("comm", ProcStat.Read(child)?.Comm));
@@ -96,14 +96,6 @@ public static class ExecDemo
         catch (IOException)
         {
             return "?";
-        }
-    }
-
-    private static void Until(Func<bool> condition)
-    {
-        for (int i = 0; i < 1000 && !condition(); i++)
-        {
-            Thread.Sleep(10);
         }
     }
 }

@@ -164,13 +164,13 @@ public static class ForkQuiz
                 }
                 pids[action.Child] = pid;
                 // Named once its start-up has run: until then /proc would show the copy as this program.
-                WaitFor(() => ProcStat.Read(pid)?.Comm == $"fs-quiz-{Name(action.Child)}");
+                Poll.Until(() => ProcStat.Read(pid)?.Comm == $"fs-quiz-{Name(action.Child)}", Poll.Briefly);
                 Console.WriteLine($"  {action}: pid {actor} forked pid {pid}");
                 continue;
             }
             int parent = ProcStat.Read(actor)?.PPid ?? 0;
             Send(action.Actor, ExitCommand);
-            WaitFor(() => ProcStat.Read(actor) is not { State: not 'Z' });
+            Poll.Until(() => ProcStat.Read(actor) is not { State: not 'Z' }, Poll.Briefly);
             // Its parent collects it, as a parent must; a's own children are a's to wait for.
             if (parent == self)
             {
@@ -180,7 +180,7 @@ public static class ForkQuiz
             {
                 Send(owner.Key, ReapCommand);
             }
-            WaitFor(() => ProcStat.Read(actor) is null);
+            Poll.Until(() => ProcStat.Read(actor) is null, Poll.Briefly);
             pids.Remove(action.Actor);
             Console.WriteLine($"  {action}: pid {actor} exited and was reaped by pid {parent}");
         }
@@ -265,13 +265,5 @@ public static class ForkQuiz
         Send(index, child);
         var answer = new byte[4];
         return Posix.WaitReadable(ackRead, 10_000) && Posix.Read(ackRead, answer) == 4 ? BitConverter.ToInt32(answer) : 0;
-    }
-
-    private static void WaitFor(Func<bool> condition)
-    {
-        for (int i = 0; i < 1000 && !condition(); i++)
-        {
-            Thread.Sleep(10);
-        }
     }
 }

@@ -61,7 +61,7 @@ public static class OrphanDemo
             Posix.WaitPid(child, noHang: false, out var childStatus);
             log.Info("reaped-orphan", $"waitpid({child}): the orphan {childStatus}; process {self} adopted it and reaped it, as PID 1 or a subreaper must");
         }
-        else if (!WaitUntilGone(child, hold + TimeSpan.FromSeconds(30)))
+        else if (!Poll.Until(() => ProcStat.Read(child) is null, hold + TimeSpan.FromSeconds(30)))
         {
             var left = ProcStat.Read(child);
             log.Error("demo-failed", $"orphan {child} is still there ({left?.StateName}) under {left?.PPid}: its new parent does not reap its adopted children");
@@ -129,20 +129,5 @@ public static class OrphanDemo
         // Opened O_NONBLOCK: nothing there after the poll's timeout reads as -1.
         int n = Posix.Read(fd, buffer);
         return n > 0 && int.TryParse(Encoding.ASCII.GetString(buffer[..n]).Trim(), out int pid) ? pid : -1;
-    }
-
-    /// <summary>Polls /proc until the process is gone; false if it is still there after <paramref name="timeout"/>.</summary>
-    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    private static bool WaitUntilGone(int pid, TimeSpan timeout)
-    {
-        for (var waited = TimeSpan.Zero; waited < timeout; waited += TimeSpan.FromMilliseconds(20))
-        {
-            if (ProcStat.Read(pid) is null)
-            {
-                return true;
-            }
-            Thread.Sleep(20);
-        }
-        return false;
     }
 }

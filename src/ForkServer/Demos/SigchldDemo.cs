@@ -97,7 +97,7 @@ public static class SigchldDemo
             table.Add(pid, ChildLabel.Worker);
         }
         // Every child asleep in poll(2) first, so that they leave together when the pipe closes.
-        Wait(() => table.Pids.All(pid => ProcStat.Read(pid)?.State == 'S'), TimeSpan.FromSeconds(10));
+        Poll.Until(() => table.Pids.All(pid => ProcStat.Read(pid)?.State == 'S'), Poll.Briefly);
         pipe.WakeAll();
 
         int signals = 0, reaped = 0;
@@ -135,13 +135,4 @@ public static class SigchldDemo
     }
 
     private static string Times(int n) => n == 1 ? "1 time" : $"{n} times";
-
-    private static void Wait(Func<bool> condition, TimeSpan limit)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition() && clock.Elapsed < limit)
-        {
-            Thread.Sleep(5);
-        }
-    }
 }

@@ -39,7 +39,7 @@ public static class ZombieDemo
             log.Error("demo-failed", PosixException.Describe("fork", -child));
             return ExitCodes.Failure;
         }
-        if (!WaitForState(child, 'Z'))
+        if (!Poll.Until(() => ProcStat.Read(child)?.State == 'Z', Poll.Briefly))
         {
             log.Error("demo-failed", $"child {child} did not become a zombie: /proc/{child}/stat says {ProcStat.Read(child)?.StateName ?? "nothing"}");
             return ExitCodes.Failure;
@@ -58,20 +58,5 @@ public static class ZombieDemo
             ? $"/proc/{child} no longer exists: pid {child} is free again and ps shows nothing for it"
             : $"/proc/{child} still exists: pid {child} was reused at once by another process");
         return ExitCodes.Ok;
-    }
-
-    /// <summary>Polls /proc/PID/stat until the process shows <paramref name="state"/>; false after 10 s.</summary>
-    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    private static bool WaitForState(int pid, char state)
-    {
-        for (int i = 0; i < 1000; i++)
-        {
-            if (ProcStat.Read(pid)?.State == state)
-            {
-                return true;
-            }
-            Thread.Sleep(10);
-        }
-        return false;
     }
 }
