@@ -200,6 +200,35 @@ public sealed class LimitTests
         }
     }
 
+    [Fact]
+    public void ASpawnPoolThatCannotOpenAChannelForANewChildSaysSoAndKeepsServing()
+    {
+        Assert.SkipUnless(ProcFs.IsRoot && File.Exists("/usr/bin/prlimit"),
+            "needs root and prlimit (util-linux) to lower and raise a running server's descriptor limit");
+        using var server = ServerProcess.Start(Build.Aot, "--model", "spawn", "--workers", "1", "--log", "json");
+        Assert.True(Wait.Until(() => ProcFs.ChildrenOf(server.Pid).Count == 1, TimeSpan.FromSeconds(10)), "the waiting child");
+        // Room for the accepted client and nothing more: the channel for the child that refills the pool (a socket pair,
+        // two descriptors) cannot be made once the client is handed over and closed.
+        var used = Directory.GetFiles($"/proc/{server.Pid}/fd").Select(f => int.Parse(Path.GetFileName(f))).ToHashSet();
+        int lowestFree = Enumerable.Range(0, used.Count + 1).First(fd => !used.Contains(fd));
+        SetSoftLimit(server.Pid, "nofile", (lowestFree + 1).ToString());
+        using (var first = new TcpClientSession(server.Port))
+        {
+            Assert.Equal("you send:first", first.Exchange("first", "you send:first"));
+        }
+        // The socket pair, or the copy of its end above the descriptors a program is given.
+        server.WaitForLine(l => l.Contains("cannot start a child to wait for clients") && l.Contains("failed: EMFILE"), TimeSpan.FromSeconds(10));
+        Assert.False(server.HasExited, server.Transcript());
+
+        SetSoftLimit(server.Pid, "nofile", null);
+        for (int i = 0; i < 3; i++)
+        {
+            using var client = new TcpClientSession(server.Port);
+            Assert.Equal($"you send:{i}", client.Exchange($"{i}", $"you send:{i}"));
+        }
+        Assert.False(server.HasExited, server.Transcript());
+    }
+
     /// <summary>
     /// Sets a running process's soft limit with prlimit, or raises it back to the hard limit when
     /// <paramref name="soft"/> is null. The hard limit is left alone: lowering it could not be undone here.

@@ -130,4 +130,64 @@ public sealed class SpawnModelTests
         Assert.Equal("you send:3", third.ReceiveText("you send:3".Length));
         Assert.True(Wait.Until(() => Serving(server, pool).Count == 3, TimeSpan.FromSeconds(10)), "the third client's child");
     }
+
+    [Fact]
+    public void WithClientsPerChildAPoolChildServesThatManyClientsOneAfterAnotherThenExits()
+    {
+        const int PerChild = 3;
+        using var server = Start(pool: true, "--clients-per-child", $"{PerChild}");
+        for (int i = 1; i <= 3 * PerChild; i++)
+        {
+            using (var client = new TcpClientSession(server.Port))
+            {
+                Assert.Equal($"you send:{i}", client.Exchange($"{i}", $"you send:{i}"));
+            }
+            // The child says it waits again once it has seen the client go; the next client may come before that, and
+            // then goes to another child, which the assertions below allow.
+            Wait.Until(() => server.Events("returned").Count + server.Events("reaped").Count >= i, TimeSpan.FromSeconds(10));
+        }
+        Assert.True(Wait.Until(() => Serving(server, true).Count == 3 * PerChild, TimeSpan.FromSeconds(10)), server.Transcript());
+        var byChild = Serving(server, true).GroupBy(pid => pid).ToDictionary(g => g.Key, g => g.Count());
+        Assert.All(byChild.Values, count => Assert.InRange(count, 1, PerChild));
+        // Children are reused: fewer programs started than clients served.
+        Assert.True(byChild.Count < 3 * PerChild, $"{byChild.Count} children for {3 * PerChild} clients: no child served a second client");
+        var full = byChild.Where(c => c.Value == PerChild).Select(c => c.Key).ToList();
+        Assert.NotEmpty(full);
+        // A child that has served its clients exits by itself, with its last session's status (0: the client left).
+        Assert.True(Wait.Until(() => full.All(pid => server.Events("reaped").Any(e => e.GetProperty("child").GetInt32() == pid)), TimeSpan.FromSeconds(10)),
+            server.Transcript());
+        Assert.All(server.Events("reaped").Where(e => full.Contains(e.GetProperty("child").GetInt32())),
+            e => Assert.Equal(0, e.GetProperty("exit_code").GetInt32()));
+        // And the pool is kept: PoolSize waiting at least, never more than twice that.
+        Assert.True(Wait.Until(() => ProcFs.ChildrenOf(server.Pid).Count is >= PoolSize and <= 2 * PoolSize, TimeSpan.FromSeconds(10)), server.Transcript());
+    }
+
+    [Fact]
+    public void AChildThatWaitsAgainNoLongerCountsItsLastClientAgainstMaxPerIp()
+    {
+        using var server = Start(pool: true, "--clients-per-child", "10", "--max-per-ip", "1");
+        for (int i = 1; i <= 4; i++)
+        {
+            using (var client = new TcpClientSession(server.Port))
+            {
+                Assert.Equal($"you send:{i}", client.Exchange($"{i}", $"you send:{i}"));
+            }
+            Assert.True(Wait.Until(() => server.Events("returned").Count >= i, TimeSpan.FromSeconds(10)), server.Transcript());
+        }
+        var returned = server.Events("returned");
+        Assert.All(returned, e => Assert.Equal(10, e.GetProperty("clients_per_child").GetInt32()));
+        Assert.DoesNotContain(server.Errors, l => l.Contains("\"refusing\""));
+    }
+
+    [Fact]
+    public void ClientsPerChildIsRefusedInOneLineWhereNoPoolServes()
+    {
+        string[][] cases = [["--model", "fork", "--clients-per-child", "2"], ["--model", "spawn", "--clients-per-child", "2"], ["--model", "spawn", "--workers", "2", "--clients-per-child", "0"]];
+        foreach (string[] args in cases)
+        {
+            var run = ProgramRun.Of(Binaries.Server, [.. args, "--port", "0"]);
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("forkserver: --clients-per-child", Assert.Single(run.Errors));
+        }
+    }
 }

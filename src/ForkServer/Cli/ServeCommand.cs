@@ -36,6 +36,7 @@ public static class ServeCommand
         var user = UserOptions.User();
         var allowRoot = UserOptions.AllowRoot();
         var workers = OptionRules.WholeNumber("--workers", "Worker processes the prefork model keeps running; with --model spawn, children started ahead and waiting for clients (none unless given)", defaults.Workers, 1, 1024);
+        var clientsPerChild = OptionRules.OptionalWholeNumber("--clients-per-child", "With --model spawn --workers N: clients a child of the pool serves one after another before it exits (Apache's MaxConnectionsPerChild); 1 by default, a fresh program for every client", 1, 1_000_000);
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors and the line that says where the server listens" };
         var subreaper = new Option<bool>("--subreaper") { Description = "Become a subreaper (prctl PR_SET_CHILD_SUBREAPER): orphans below the server are re-parented to it and reaped, as under PID 1" };
         var leaveOrphan = OptionRules.OptionalSeconds("--leave-orphan", "Teaching aid (fork model): after each session the child forks a grandchild that outlives it by SECONDS, an orphan for PID 1 or a subreaper to reap", 0, 24 * 3600);
@@ -45,7 +46,7 @@ public static class ServeCommand
         var rate = OptionRules.PerInterval("--rate", "New clients accepted within any SECONDS, at most; above it the server stops accepting for the rest of the interval and clients wait in the backlog", 1_000_000, 3600);
         var reusePort = new Option<bool>("--reuse-port") { Description = "SO_REUSEPORT: several servers started with it share the port, and the kernel spreads the clients among them" };
 
-        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, quit, workers, grace, maxChildren, idleTimeout, sessionTimeout, maxMessage, user, allowRoot, logFormat, quiet, subreaper, leaveOrphan, maxPerIp, rate, reusePort, timeline })
+        foreach (var option in new Option[] { model, protocol, reap, host, port, prefix, quit, workers, clientsPerChild, grace, maxChildren, idleTimeout, sessionTimeout, maxMessage, user, allowRoot, logFormat, quiet, subreaper, leaveOrphan, maxPerIp, rate, reusePort, timeline })
         {
             command.Options.Add(option);
         }
@@ -60,6 +61,7 @@ public static class ServeCommand
             QuitWord = parsed.GetValue(quit) == "q",
             Workers = parsed.GetValue(workers),
             WorkersGiven = parsed.GetResult(workers) is { Implicit: false },
+            ClientsPerChild = parsed.GetValue(clientsPerChild),
             Grace = TimeSpan.FromSeconds(parsed.GetValue(grace)),
             MaxChildren = parsed.GetValue(maxChildren),
             IdleTimeout = TimeSpan.FromSeconds(parsed.GetValue(idleTimeout)),

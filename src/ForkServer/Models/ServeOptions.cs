@@ -49,6 +49,9 @@ public sealed record ServeOptions
     /// <summary>--workers was given: the spawn model then keeps that many children started and waiting for clients.</summary>
     public bool WorkersGiven { get; init; }
 
+    /// <summary>With the spawn model's pool: clients one child serves, one after another, before it exits; null when not given (1).</summary>
+    public int? ClientsPerChild { get; init; }
+
     /// <summary>How long the stop waits after SIGTERM before it sends SIGKILL to the children left.</summary>
     public TimeSpan Grace { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -20,6 +20,14 @@ public static class ServerStart
 {
     public static int Run(ServeOptions options)
     {
+        if (options.ClientsPerChild is not null && (options.Model != ConcurrencyModel.Spawn || !options.WorkersGiven))
+        {
+            return CannotStart(new EventLog(options.LogFormat, options.Quiet), "--clients-per-child needs a pool of spawned children to reuse: --model spawn --workers N");
+        }
+        if (options.ClientsPerChild is not null && !OperatingSystem.IsLinux())
+        {
+            return CannotStart(new EventLog(options.LogFormat, options.Quiet), "--clients-per-child is built for Linux only: on this system each child of the pool serves one client");
+        }
         if (OperatingSystem.IsLinux())
         {
             // First of all: it may start the program again, which must not have printed or opened anything yet.
@@ -71,8 +79,7 @@ public static class ServerStart
         }
         catch (StartupException e)
         {
-            log.Error("cannot-start", $"forkserver: {e.Message}", new LogField("error", e.Message));
-            return ExitCodes.CannotStart;
+            return CannotStart(log, e.Message);
         }
         catch (PosixException e)
         {
@@ -123,9 +130,15 @@ public static class ServerStart
         }
         catch (StartupException e)
         {
-            log.Error("cannot-start", $"forkserver: {e.Message}", new LogField("error", e.Message));
-            return ExitCodes.CannotStart;
+            return CannotStart(log, e.Message);
         }
+    }
+
+    /// <summary>Why the server cannot start, in one line, and the status that says so.</summary>
+    private static int CannotStart(EventLog log, string why)
+    {
+        log.Error("cannot-start", $"forkserver: {why}", new LogField("error", why));
+        return ExitCodes.CannotStart;
     }
 
     private static SessionFactory SessionsFor(ServeOptions options) =>

@@ -22,18 +22,20 @@ public sealed class ChildTable
 
     public IEnumerable<Child> All => _children.Values;
 
-    /// <summary>Called with each child's label as the table forgets it (reaped, or gone): what the model counted per client ends.</summary>
-    public Action<ChildLabel>? Removed { get; set; }
+    /// <summary>Called with each child's pid and label as the table forgets it (reaped, or gone): what the model counted per client ends.</summary>
+    public Action<int, ChildLabel>? Removed { get; set; }
 
     public bool Contains(int pid) => _children.ContainsKey(pid);
 
-    /// <summary>A child that waited in a pool now serves a client: its label says whom.</summary>
-    public void Relabel(int pid, ChildLabel label)
+    /// <summary>A pool child now serves a client, or waits again: its label says which; returns the label it had.</summary>
+    public ChildLabel? Relabel(int pid, ChildLabel label)
     {
-        if (_children.TryGetValue(pid, out var child))
+        if (!_children.TryGetValue(pid, out var child))
         {
-            _children[pid] = child with { Label = label };
+            return null;
         }
+        _children[pid] = child with { Label = label };
+        return child.Label;
     }
 
     public void Add(int pid, ChildLabel label) => _children[pid] = new Child(pid, label, Stopwatch.GetTimestamp(), 0);
@@ -64,7 +66,7 @@ public sealed class ChildTable
         {
             Zombies--;
         }
-        Removed?.Invoke(child.Label);
+        Removed?.Invoke(pid, child.Label);
         return child;
     }
 
@@ -72,7 +74,7 @@ public sealed class ChildTable
     {
         foreach (var child in _children.Values)
         {
-            Removed?.Invoke(child.Label);
+            Removed?.Invoke(child.Pid, child.Label);
         }
         _children.Clear();
         Zombies = 0;

@@ -17,11 +17,13 @@ public static class ExecChild
 
     /// <summary>
     /// In the child: makes each of <paramref name="targets"/> (in increasing order) a copy of <paramref name="client"/>,
-    /// closes every descriptor above the last one and above 2 (0, 1 and 2 are the standard streams: what is not the
-    /// client stays the server's), and execs <paramref name="image"/>. Returns only if execve failed,
-    /// with the status to exit with.
+    /// and the descriptor after the last a copy of <paramref name="alongside"/> unless that is -1; closes every
+    /// descriptor above those and above 2 (0, 1 and 2 are the standard streams: what is not the client stays the
+    /// server's), and execs <paramref name="image"/>. Returns only if execve failed, with the status to exit with.
     /// </summary>
-    public static int Become(int client, ReadOnlySpan<int> targets, ExecImage image)
+    /// <param name="alongside">A second descriptor for the program (a spawn pool's ready pipe); it lies above every
+    /// target, so copying the client cannot overwrite it.</param>
+    public static int Become(int client, ReadOnlySpan<int> targets, ExecImage image, int alongside = -1)
     {
         foreach (int target in targets)
         {
@@ -34,7 +36,12 @@ public static class ExecChild
                 Posix.Dup2(client, target);
             }
         }
-        Posix.CloseFrom(Math.Max(targets[^1], 2) + 1);
+        int last = targets[^1];
+        if (alongside >= 0)
+        {
+            Posix.Dup2(alongside, ++last);
+        }
+        Posix.CloseFrom(Math.Max(last, 2) + 1);
         return FailureStatus(Posix.Exec(image));
     }
 
@@ -55,5 +62,5 @@ public static class ExecChild
     }
 
     /// <summary><see cref="Become"/>'s shape, to name it to the compiler without reflection (it takes a span, which no Func can).</summary>
-    private delegate int BecomeCall(int client, ReadOnlySpan<int> targets, ExecImage image);
+    private delegate int BecomeCall(int client, ReadOnlySpan<int> targets, ExecImage image, int alongside);
 }

@@ -16,6 +16,12 @@ namespace ForkServer.Models.Fork;
 [SupportedOSPlatform("linux")]
 public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChild child, EventLog log)
 {
+    /// <summary>
+    /// How long a client waits for a pool child to come back before one is started for it. A client that reconnects at
+    /// once is often accepted before its last child has said it is free again: a moment's wait saves a start-up.
+    /// </summary>
+    private const int ReturnWaitMilliseconds = 5;
+
     private readonly AcceptGate _gate = new(options.MaxChildren, "children", log, options.Rate);
     private readonly SourceLimit _sources = new(options.MaxPerIp, log);
     private Supervisor _supervisor = null!;
@@ -45,7 +51,11 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
         }
         _supervisor = new Supervisor(options.Reap, funnel, log, () => _served,
             (_, status) => child.Meaning(status));
-        _supervisor.Children.Removed = label => _sources.Release(label.Client);
+        _supervisor.Children.Removed = (pid, label) =>
+        {
+            _sources.Release(label.Client);
+            child.Pool?.Forget(pid);
+        };
         ForkSafety.AssertNothingRunsBeside();
         string address = Listener.Where(listenFd);
         string model = Cli.Names.Of(options.Model);
@@ -57,9 +67,13 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
             while (pool.Waiting < pool.Size && StartWaiting(pool) > 0)
             {
             }
-            log.Info("pool", $"{pool.Waiting} children started and waiting for clients", new LogField("waiting", pool.Waiting));
+            string each = pool.ClientsPerChild == 1 ? "" : $", each to serve up to {pool.ClientsPerChild} clients";
+            log.Info("pool", $"{pool.Waiting} children started and waiting for clients{each}", new LogField("waiting", pool.Waiting),
+                new LogField("clients_per_child", pool.ClientsPerChild));
         }
-        Span<PollEntry> wait = [new PollEntry(listenFd, PollEntry.Readable), new PollEntry(funnel.Fd, PollEntry.Readable)];
+        // The third: pool children that are done with a client and wait for another (-1, which poll skips, if none do).
+        Span<PollEntry> wait = [new PollEntry(listenFd, PollEntry.Readable), new PollEntry(funnel.Fd, PollEntry.Readable),
+            new PollEntry(child.Pool?.ReadyFd ?? -1, PollEntry.Readable)];
         while (!_supervisor.Stop.Requested)
         {
             var children = _supervisor.Children;
@@ -80,6 +94,10 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
             else
             {
                 _supervisor.Sweep();
+            }
+            if (wait[2].CanRead)
+            {
+                TakeBack(child.Pool!);
             }
             if (accepting && !_supervisor.Stop.Requested)
             {
@@ -154,12 +172,18 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
     }
 
     /// <summary>
-    /// Gives the client to a waiting child (one started now if none waits: the channel keeps the client until it
-    /// reads it), then starts another to wait in its place.
+    /// Gives the client to a waiting child, then starts another to wait in its place if the pool needs one. If none
+    /// waits: to a child that comes back from its client within <see cref="ReturnWaitMilliseconds"/>, else to one
+    /// started now (the channel keeps the client until it reads it).
     /// </summary>
     private void HandOver(ChildPool pool, int client, PeerAddress peer, string? text)
     {
         int pid = pool.HandOver(client);
+        if (pid == 0 && pool.Returning > 0 && Posix.WaitReadable(pool.ReadyFd, ReturnWaitMilliseconds))
+        {
+            TakeBack(pool);
+            pid = pool.HandOver(client);
+        }
         if (pid == 0 && StartWaiting(pool) > 0)
         {
             pid = pool.HandOver(client);
@@ -172,7 +196,10 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
         Posix.Close(client);
         _served++;
         _supervisor.Children.Relabel(pid, new ChildLabel(child.Role, peer));
-        StartWaiting(pool);
+        if (pool.NeedsChild)
+        {
+            StartWaiting(pool);
+        }
         if (text is not null)
         {
             int running = _supervisor.Children.Count - _supervisor.Children.Zombies - pool.Waiting;
@@ -181,15 +208,49 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
         }
     }
 
-    /// <summary>Forks a child to wait in the pool: its pid, or the negated errno of a fork that failed (logged).</summary>
+    /// <summary>
+    /// Pool children done with a client (<c>--clients-per-child</c>): each waits in line again, or is told to go; either
+    /// way its client no longer counts against its source.
+    /// </summary>
+    private void TakeBack(ChildPool pool)
+    {
+        Span<int> pids = stackalloc int[64];
+        foreach (int pid in pids[..pool.ReadReady(pids)])
+        {
+            if (pool.Return(pid) is not { } kept)
+            {
+                continue;
+            }
+            if (_supervisor.Children.Relabel(pid, ChildLabel.Worker) is { } was)
+            {
+                _sources.Release(was.Client);
+            }
+            if (!log.Quiet)
+            {
+                string next = kept ? "waits for the next" : $"{pool.Waiting} wait already, so it is told to go";
+                log.Info("returned", $"child {pid} is done with its client and {next} ({pool.Waiting} waiting)",
+                    new LogField("child", pid), new LogField("kept", kept), new LogField("waiting", pool.Waiting),
+                    new LogField("clients_per_child", pool.ClientsPerChild));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Forks a child to wait in the pool: its pid, or the negated errno of the fork, or of the channel made for it, that
+    /// failed (logged; the pool fills up again with the next client).
+    /// </summary>
     private int StartWaiting(ChildPool pool)
     {
-        _clientFd = pool.OpenChannel();
-        int pid = _supervisor.Fork(ChildLabel.Worker, child.Attributes, _childBody);
-        pool.Started(pid, _clientFd);
-        if (pid < 0)
+        _clientFd = pool.OpenChannel(out string? why);
+        int pid = _clientFd;
+        if (_clientFd >= 0)
         {
-            string why = PosixException.Describe("fork", -pid);
+            pid = _supervisor.Fork(ChildLabel.Worker, child.Attributes, _childBody);
+            pool.Started(pid, _clientFd);
+            why = pid < 0 ? PosixException.Describe("fork", -pid) : null;
+        }
+        if (why is not null)
+        {
             log.Error("pool", $"cannot start a child to wait for clients: {why}", new LogField("error", why));
         }
         return pid;

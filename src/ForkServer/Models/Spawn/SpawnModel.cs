@@ -18,14 +18,20 @@ namespace ForkServer.Models.Spawn;
 [SupportedOSPlatform("linux")]
 public sealed class SpawnModel(ServeOptions options, int listenFd, SessionFactory sessions, EventLog log)
 {
-    /// <summary>The descriptor the spawned child finds its client on.</summary>
+    /// <summary>The descriptor the spawned child finds its client on (or, in a pool, its channel).</summary>
     public const int ClientDescriptor = 3;
+
+    /// <summary>Where a pool child that serves several clients finds the pool's ready pipe.</summary>
+    public const int ReadyDescriptor = ClientDescriptor + 1;
 
     private static readonly int[] s_targets = [ClientDescriptor];
 
     private readonly (string Path, List<string> Leading) _self = SelfCommand.Get();
     private List<string> _environment = [];
     private ExecImage? _next;
+    private ChildPool? _pool;
+    // Read in the parent: the child only copies it (a property's getter could be code the child would have to make).
+    private int _readyForChild = -1;
 
     public int Run(SignalFunnel funnel)
     {
@@ -36,19 +42,20 @@ public sealed class SpawnModel(ServeOptions options, int listenFd, SessionFactor
             // The server turns tiered compilation off only so that fork(2) is safe; a spawned child never forks, and
             // starts faster with it on.
             "DOTNET_TieredCompilation=1"];
-        ChildPool? pool = null;
         if (options.WorkersGiven)
         {
-            // Every waiting child runs the same command line: it learns its client from the channel.
-            pool = new ChildPool(options.Workers);
+            // Every waiting child runs the same command line: it learns its clients from the channel.
+            _pool = new ChildPool(options.Workers, options.ClientsPerChild ?? 1);
+            _readyForChild = _pool.ReadyForChild;
+            string[] several = _pool.ClientsPerChild == 1 ? []
+                : ["--clients", Number(_pool.ClientsPerChild), "--ready", Number(ReadyDescriptor)];
             _next = ExecImage.Create(_self.Path,
-                [.. _self.Leading, SelfCommand.SpawnedChild, "--handover", ClientDescriptor.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-                _environment);
+                [.. _self.Leading, SelfCommand.SpawnedChild, "--handover", Number(ClientDescriptor), .. several], _environment);
         }
         var child = new ClientChild(ChildRole.Spawned, "spawned", ChildStart.Program("fs-spawned"), Exec,
             status => status.Exited ? SessionEnds.DescribeExitCode(status.ExitCode, sessions) ?? ExecFailure(status.ExitCode) : null,
-            Prepare, ExecChild.Rehearse, Pool: pool);
-        return new ForkingServer(options, listenFd, child, log).Run(funnel, pool is null ? "" : $", {pool.Size} children waiting");
+            Prepare, ExecChild.Rehearse, Pool: _pool);
+        return new ForkingServer(options, listenFd, child, log).Run(funnel, _pool is null ? "" : $", {_pool.Size} children waiting");
     }
 
     /// <summary>In the parent, before the fork: the child's command line, so the child allocates nothing.</summary>
@@ -57,7 +64,7 @@ public sealed class SpawnModel(ServeOptions options, int listenFd, SessionFactor
         var peer = client.Peer;
         _next?.Dispose();
         _next = ExecImage.Create(_self.Path,
-            [.. _self.Leading, SelfCommand.SpawnedChild, "--peer", peer.ToString(), "--fd", ClientDescriptor.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            [.. _self.Leading, SelfCommand.SpawnedChild, "--peer", peer.ToString(), "--fd", Number(ClientDescriptor)],
             _environment);
     }
 
@@ -67,10 +74,12 @@ public sealed class SpawnModel(ServeOptions options, int listenFd, SessionFactor
     /// </summary>
     private int Exec(int client)
     {
-        int status = ExecChild.Become(client, s_targets, _next!);
+        int status = ExecChild.Become(client, s_targets, _next!, _readyForChild);
         Posix.Send(ClientDescriptor, Refusal.BusyLine, dontWait: true);
         return status;
     }
+
+    private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static string? ExecFailure(int code) => code switch
     {

@@ -10,24 +10,30 @@ namespace ForkServer.Models.Spawn;
 /// </summary>
 public static class SpawnedChild
 {
+    /// <summary>What <c>ps</c> shows once the child has a client (a waiting one keeps the runtime's name).</summary>
+    private static ReadOnlySpan<byte> ServingName => "fs-spawned\0"u8;
+
     /// <summary>
-    /// Serves the client on the inherited descriptor <paramref name="fd"/> or the one that comes on the channel
-    /// <paramref name="handover"/> (Linux), or the duplicated socket (Windows).
+    /// Serves the client on the inherited descriptor <paramref name="fd"/>, or those that come on the channel
+    /// <paramref name="handover"/> (Linux: up to <paramref name="clients"/>, one after another, saying on
+    /// <paramref name="ready"/> when it waits for the next), or the duplicated socket (Windows).
     /// </summary>
-    public static int Run(int? fd, int? handover, SessionFactory sessions)
+    public static int Run(int? fd, int? handover, int clients, int? ready, SessionFactory sessions)
     {
         var session = sessions.Create();
         var buffer = new byte[sessions.MaxMessage];
         if (OperatingSystem.IsLinux())
         {
-            int client = fd ?? (handover is { } channel ? WaitForClient(channel, sessions, buffer) : throw new Cli.StartupException("--fd or --handover is needed on Linux"));
-            if (client == 0)
+            if (fd is { } inherited)
             {
-                // The server stopped (or died) before it had a client for this child.
-                return Cli.ExitCodes.Ok;
+                Posix.SetName(ServingName);
+                return Serve(inherited, sessions, session, buffer);
             }
-            Posix.SetName("fs-spawned\0"u8);
-            return SessionEnds.ExitCode(BlockingSessionRunner.Run(new DescriptorConnection(client), sessions, session, buffer));
+            if (handover is not { } channel || (clients > 1 && ready is null))
+            {
+                throw new Cli.StartupException("--fd, or --handover (and --ready with --clients), is needed on Linux");
+            }
+            return ServeHandedOver(channel, clients, ready ?? -1, sessions, session, buffer);
         }
         if (!OperatingSystem.IsWindows())
         {
@@ -38,23 +44,54 @@ public static class SpawnedChild
         return SessionEnds.ExitCode(BlockingSessionRunner.Run(new SocketConnection(socket), sessions, session, buffer));
     }
 
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private static int Serve(int client, SessionFactory sessions, Protocols.ISession session, byte[] buffer) =>
+        SessionEnds.ExitCode(BlockingSessionRunner.Run(new DescriptorConnection(client), sessions, session, buffer));
+
     /// <summary>
-    /// Waits in the pool: the client's descriptor once the server hands one over, or 0 if it never will. First, while
-    /// no client waits, one session against a socket pair (a message, a reply, the peer's end of sending): the
-    /// client's session then runs code the runtime has compiled already.
+    /// Waits in the pool. First, while no client waits, one session against a socket pair (a message, a reply, the
+    /// peer's end of sending): the clients' sessions then run code the runtime has compiled already. Then each client
+    /// the server hands over, until the <paramref name="clients"/>th or until the server closes the channel (it stopped,
+    /// died, or has children enough waiting); the exit status is the last session's.
     /// </summary>
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    private static int WaitForClient(int channel, SessionFactory sessions, byte[] buffer)
+    private static int ServeHandedOver(int channel, int clients, int ready, SessionFactory sessions, Protocols.ISession session, byte[] buffer)
     {
         var (ours, theirs) = Posix.SocketPair();
+        if (ours < 0)
+        {
+            throw new Cli.StartupException($"cannot warm up: {PosixException.Describe("socketpair", -ours)}");
+        }
         Posix.Send(ours, "warm-up"u8);
         Posix.ShutdownSend(ours);
         BlockingSessionRunner.Run(new DescriptorConnection(theirs), sessions, sessions.Create(), buffer);
         Posix.Close(theirs);
         Posix.Close(ours);
 
-        int client = Posix.ReceiveDescriptor(channel);
+        int pid = Posix.GetPid();
+        var self = System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<int>(in pid));
+        int status = Cli.ExitCodes.Ok;
+        for (int served = 0; served < clients; served++)
+        {
+            int client = Posix.ReceiveDescriptor(channel);
+            if (client == 0)
+            {
+                break;
+            }
+            if (served == 0)
+            {
+                Posix.SetName(ServingName);
+            }
+            session.Reset();
+            status = Serve(client, sessions, session, buffer);
+            Posix.Close(client);
+            if (served + 1 < clients)
+            {
+                // Four bytes, one write(2): the server reads whole pids off the pipe however many children write at once.
+                Posix.Write(ready, self);
+            }
+        }
         Posix.Close(channel);
-        return client;
+        return status;
     }
 }
