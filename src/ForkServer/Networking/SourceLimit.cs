@@ -46,13 +46,33 @@ public sealed class SourceLimit(int? maxPerSource, EventLog log)
         }
         if (firstRefusal)
         {
-            string source = SourceText(peer);
-            log.Error("refusing", $"{source} has {served} clients being served, the limit (--max-per-ip {maxPerSource}): telling its next clients so and closing them",
-                new LogField("source", source), new LogField("served", served));
+            LogRefusing(log, peer, served, maxPerSource);
         }
+        Refuse(clientFd);
+        return 0;
+    }
+
+    /// <summary>Tells a client one too many so, without waiting on it, and closes it.</summary>
+    public static void Refuse(int clientFd)
+    {
         Posix.Send(clientFd, RefusalLine, dontWait: true);
         Posix.Close(clientFd);
-        return 0;
+    }
+
+    /// <summary>The episode's first line: <paramref name="peer"/>'s source has <paramref name="served"/> clients, the limit.</summary>
+    public static void LogRefusing(EventLog log, PeerAddress peer, int served, int? maxPerSource)
+    {
+        string source = SourceText(peer);
+        log.Error("refusing", $"{source} has {served} clients being served, the limit (--max-per-ip {maxPerSource}): telling its next clients so and closing them",
+            new LogField("source", source), new LogField("served", served));
+    }
+
+    /// <summary>The episode's last line: <paramref name="peer"/>'s source is below its limit, <paramref name="refused"/> refused meanwhile.</summary>
+    public static void LogAdmitting(EventLog log, PeerAddress peer, int refused, int? maxPerSource)
+    {
+        string source = SourceText(peer);
+        log.Info("admitting", $"{source} is below its limit again (--max-per-ip {maxPerSource}); {refused} of its clients were refused meanwhile",
+            new LogField("source", source), new LogField("refused", refused));
     }
 
     /// <summary>A client admitted from <paramref name="peer"/> is no longer being served.</summary>
@@ -77,9 +97,7 @@ public sealed class SourceLimit(int? maxPerSource, EventLog log)
         }
         if (refused > 0)
         {
-            string source = SourceText(peer);
-            log.Info("admitting", $"{source} is below its limit again (--max-per-ip {maxPerSource}); {refused} of its clients were refused meanwhile",
-                new LogField("source", source), new LogField("refused", refused));
+            LogAdmitting(log, peer, refused, maxPerSource);
         }
     }
 
