@@ -78,6 +78,42 @@ public sealed class PreforkLimitTests
         Assert.True(Assert.Single(server.Events("accepting")).GetProperty("rate").GetBoolean());
     }
 
+    [Fact]
+    public void AWorkerKilledWhileServingLeavesNoClientCountedForItsSource()
+    {
+        using var server = ServerProcess.Start("--model", "prefork", "--workers", "3", "--max-per-ip", "1", "--log", "json");
+        int victim;
+        using (var held = new TcpClientSession(server.Port))
+        {
+            Assert.Equal("you send:held", held.Exchange("held", "you send:held"));
+            Assert.True(Wait.Until(() => server.Events("accepted").Any(e => e.GetProperty("peer").GetString() == held.LocalAddress), TimeSpan.FromSeconds(10)), server.Transcript());
+            victim = server.Events("accepted").Single(e => e.GetProperty("peer").GetString() == held.LocalAddress).GetProperty("pid").GetInt32();
+            ProcFs.Kill(victim, ProcFs.SIGKILL);
+            Assert.True(held.ServerClosed());
+        }
+        // The replacement is started once the dead worker is reaped, and what it held is freed then.
+        Assert.True(Wait.Until(() => server.Events("worker-started").Count == 4, TimeSpan.FromSeconds(10)), server.Transcript());
+        using var after = new TcpClientSession(server.Port);
+        Assert.Equal("you send:after", after.Exchange("after", "you send:after"));
+        Assert.Empty(ErrorEvents(server, "refusing"));
+    }
+
+    [Fact]
+    public void WorkersRestartedBySighupLeaveNoRateTurnBehind()
+    {
+        // Two turns, both taken by the two idle workers waiting in accept: each SIGHUP ends them there.
+        using var server = ServerProcess.Start("--model", "prefork", "--workers", "2", "--rate", "2/1", "--log", "json");
+        for (int round = 0; round < 3; round++)
+        {
+            var before = ProcFs.ChildrenOf(server.Pid).Select(c => c.Pid).ToHashSet();
+            server.Signal(ProcFs.SIGHUP);
+            Assert.True(Wait.Until(() => ProcFs.ChildrenOf(server.Pid) is { Count: 2 } now && now.All(c => !before.Contains(c.Pid) && c.State != 'Z'),
+                TimeSpan.FromSeconds(10)), $"the workers were not replaced:\n{server.Transcript()}");
+            using var client = new TcpClientSession(server.Port);
+            Assert.Equal($"you send:round {round}", client.Exchange($"round {round}", $"you send:round {round}"));
+        }
+    }
+
     private static List<JsonElement> ErrorEvents(ServerProcess server, string name) =>
         [.. server.Errors.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement)
             .Where(e => e.GetProperty("event").GetString() == name)];
