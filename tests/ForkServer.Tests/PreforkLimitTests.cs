@@ -13,10 +13,13 @@ namespace ForkServer.Tests;
 [Trait("Category", "Linux")]
 public sealed class PreforkLimitTests
 {
-    [Fact]
-    public void MaxPerIpServesTwoFromOneAddressRefusesTheRestOnceLoggedAndServesAnotherAddress()
+    public static TheoryData<Build> Builds => [Build.Jit, Build.Aot];
+
+    [Theory]
+    [MemberData(nameof(Builds))]
+    public void MaxPerIpServesTwoFromOneAddressRefusesTheRestOnceLoggedAndServesAnotherAddress(Build build)
     {
-        using var server = ServerProcess.Start("--model", "prefork", "--workers", "8", "--max-per-ip", "2", "--log", "json");
+        using var server = ServerProcess.Start(build, "--model", "prefork", "--workers", "8", "--max-per-ip", "2", "--log", "json");
         var served = Enumerable.Range(0, 2).Select(_ => new TcpClientSession(server.Port)).ToList();
         Assert.Equal(["you send:a", "you send:a"], served.Select(c => c.Exchange("a", "you send:a")));
         for (int i = 0; i < 3; i++)
