@@ -10,9 +10,9 @@ namespace ForkServer.Networking;
 /// logged once, when the first client is refused and when that source is below its limit again, not once per client.
 /// The count is also what the exec model gives a program as TCPCONNNUM. Every model that accepts calls
 /// <see cref="Admit"/> after accept(2) and <see cref="Release"/> when that client's session or child has ended; the
-/// calls may come from different threads (the thread model).
+/// calls may come from different threads (the thread model). Only the refusal itself needs Linux: the Windows spawn
+/// model counts with <see cref="TryAdmit"/> and tells its socket itself.
 /// </summary>
-[SupportedOSPlatform("linux")]
 public sealed class SourceLimit(int? maxPerSource, EventLog log)
 {
     public static readonly byte[] RefusalLine = "too many connections from your address\n"u8.ToArray();
@@ -30,7 +30,22 @@ public sealed class SourceLimit(int? maxPerSource, EventLog log)
     /// A client from <paramref name="peer"/> was accepted on <paramref name="clientFd"/>: how many clients of its
     /// source are being served counting it, or 0 when it was one too many (it has been told, and closed).
     /// </summary>
+    [SupportedOSPlatform("linux")]
     public int Admit(int clientFd, PeerAddress peer)
+    {
+        int served = TryAdmit(peer);
+        if (served == 0)
+        {
+            Refuse(clientFd);
+        }
+        return served;
+    }
+
+    /// <summary>
+    /// A client from <paramref name="peer"/> was accepted: how many clients of its source are being served counting
+    /// it, or 0 when it is one too many, to be told <see cref="RefusalLine"/> and closed.
+    /// </summary>
+    public int TryAdmit(PeerAddress peer)
     {
         int served;
         bool firstRefusal;
@@ -48,11 +63,11 @@ public sealed class SourceLimit(int? maxPerSource, EventLog log)
         {
             LogRefusing(log, peer, served, maxPerSource);
         }
-        Refuse(clientFd);
         return 0;
     }
 
     /// <summary>Tells a client one too many so, without waiting on it, and closes it.</summary>
+    [SupportedOSPlatform("linux")]
     public static void Refuse(int clientFd)
     {
         Posix.Send(clientFd, RefusalLine, dontWait: true);
