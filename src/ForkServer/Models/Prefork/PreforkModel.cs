@@ -13,7 +13,8 @@ namespace ForkServer.Models.Prefork;
 /// accept(2) on the shared listening socket (the kernel hands each connection to one of them) and serve one client
 /// after another; the parent only supervises: it replaces a worker that dies, restarts them all on SIGHUP (the old ones
 /// finish the client they have), and stops them as the fork model stops its children. No fork per client: the fork's
-/// cost is paid once per worker.
+/// cost is paid once per worker. <c>--max-per-ip</c> and <c>--rate</c> count across the workers in memory they share
+/// (<see cref="WorkerLimits"/>).
 /// </summary>
 [SupportedOSPlatform("linux")]
 public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFactory sessions, EventLog log)
