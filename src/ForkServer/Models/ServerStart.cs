@@ -51,10 +51,6 @@ public static class ServerStart
             // assembly opens its file. This one formats every errno message.
             _ = PosixException.Describe("accept4", Errno.EMFILE);
             InitDuty.Take(options.Subreaper, options.Reap, log);
-            if (options.Model == ConcurrencyModel.Prefork && options.Exec is null && (options.MaxPerIp is not null || options.Rate is not null))
-            {
-                throw new StartupException("--max-per-ip and --rate need a model whose one process accepts (fork, spawn, thread, select, exec): prefork workers accept on their own");
-            }
             string? program = options.Exec is { } wanted ? ProgramPath.Resolve(wanted.Program) : null;
             Readiness.TakeSocket();
             // Prefork workers wait in accept(2) itself; every other model polls the socket first.

@@ -94,8 +94,7 @@ public sealed class AcceptGate(int maxChildren, string what, EventLog log, Conne
             if (oldest != 0 && until > now)
             {
                 _pausedUntil = Math.Max(_pausedUntil, until);
-                Hold(HoldReason.Rate,
-                    $"{limit.Count} clients accepted within {limit.Interval.TotalSeconds:0.###} s, the limit (--rate {limit}): not accepting for the rest of the interval; clients wait in the backlog");
+                Hold(HoldReason.Rate, RateReached(limit));
             }
         }
     }
@@ -105,10 +104,25 @@ public sealed class AcceptGate(int maxChildren, string what, EventLog log, Conne
     {
         if (_holding is HoldReason.ChildLimit or HoldReason.ZombieLimit or HoldReason.Rate)
         {
-            Release($"backlog empty: the {_acceptedWhileHeld} clients accepted since the limit was reached are served; {taken} {what}",
-                _holding == HoldReason.Rate);
+            Release(BacklogEmptyText(_acceptedWhileHeld, taken, what), _holding == HoldReason.Rate);
         }
     }
+
+    /// <summary>
+    /// The lines of a rate episode kept by someone else than a gate: prefork workers share theirs, and the parent
+    /// says when one starts (<paramref name="limit"/> reached) and ends, as a gate would.
+    /// </summary>
+    public static void LogRateHolding(EventLog log, ConnectionRate limit) => LogHolding(log, HoldReason.Rate, RateReached(limit));
+
+    /// <inheritdoc cref="LogRateHolding"/>
+    public static void LogRateReleased(EventLog log, int acceptedWhileHeld, int taken, string what) =>
+        LogAccepting(log, BacklogEmptyText(acceptedWhileHeld, taken, what), acceptedWhileHeld, rate: true);
+
+    private static string RateReached(ConnectionRate limit) =>
+        $"{limit.Count} clients accepted within {limit.Interval.TotalSeconds:0.###} s, the limit (--rate {limit}): not accepting for the rest of the interval; clients wait in the backlog";
+
+    private static string BacklogEmptyText(int acceptedWhileHeld, int taken, string what) =>
+        $"backlog empty: the {acceptedWhileHeld} clients accepted since the limit was reached are served; {taken} {what}";
 
     private void Hold(HoldReason reason, string message)
     {
@@ -116,15 +130,21 @@ public sealed class AcceptGate(int maxChildren, string what, EventLog log, Conne
         {
             _holding = reason;
             _acceptedWhileHeld = 0;
-            log.Error("holding", message, new LogField("reason", reason.ToString()));
+            LogHolding(log, reason, message);
         }
     }
 
     private void Release(string message, bool rate = false)
     {
         _holding = HoldReason.None;
-        log.Info("accepting", message, new LogField("accepted_while_held", _acceptedWhileHeld), new LogField("rate", rate));
+        LogAccepting(log, message, _acceptedWhileHeld, rate);
     }
+
+    private static void LogHolding(EventLog log, HoldReason reason, string message) =>
+        log.Error("holding", message, new LogField("reason", reason.ToString()));
+
+    private static void LogAccepting(EventLog log, string message, int acceptedWhileHeld, bool rate) =>
+        log.Info("accepting", message, new LogField("accepted_while_held", acceptedWhileHeld), new LogField("rate", rate));
 }
 
 /// <summary>At most <see cref="Count"/> new clients within any <see cref="Interval"/>: <c>--rate 10/1</c>.</summary>

@@ -10,9 +10,9 @@ namespace ForkServer.Networking;
 /// logged once, when the first client is refused and when that source is below its limit again, not once per client.
 /// The count is also what the exec model gives a program as TCPCONNNUM. Every model that accepts calls
 /// <see cref="Admit"/> after accept(2) and <see cref="Release"/> when that client's session or child has ended; the
-/// calls may come from different threads (the thread model).
+/// calls may come from different threads (the thread model). Only the refusal itself needs Linux: the Windows spawn
+/// model counts with <see cref="TryAdmit"/> and tells its socket itself.
 /// </summary>
-[SupportedOSPlatform("linux")]
 public sealed class SourceLimit(int? maxPerSource, EventLog log)
 {
     public static readonly byte[] RefusalLine = "too many connections from your address\n"u8.ToArray();
@@ -30,7 +30,22 @@ public sealed class SourceLimit(int? maxPerSource, EventLog log)
     /// A client from <paramref name="peer"/> was accepted on <paramref name="clientFd"/>: how many clients of its
     /// source are being served counting it, or 0 when it was one too many (it has been told, and closed).
     /// </summary>
+    [SupportedOSPlatform("linux")]
     public int Admit(int clientFd, PeerAddress peer)
+    {
+        int served = TryAdmit(peer);
+        if (served == 0)
+        {
+            Refuse(clientFd);
+        }
+        return served;
+    }
+
+    /// <summary>
+    /// A client from <paramref name="peer"/> was accepted: how many clients of its source are being served counting
+    /// it, or 0 when it is one too many, to be told <see cref="RefusalLine"/> and closed.
+    /// </summary>
+    public int TryAdmit(PeerAddress peer)
     {
         int served;
         bool firstRefusal;
@@ -46,13 +61,33 @@ public sealed class SourceLimit(int? maxPerSource, EventLog log)
         }
         if (firstRefusal)
         {
-            string source = SourceText(peer);
-            log.Error("refusing", $"{source} has {served} clients being served, the limit (--max-per-ip {maxPerSource}): telling its next clients so and closing them",
-                new LogField("source", source), new LogField("served", served));
+            LogRefusing(log, peer, served, maxPerSource);
         }
+        return 0;
+    }
+
+    /// <summary>Tells a client one too many so, without waiting on it, and closes it.</summary>
+    [SupportedOSPlatform("linux")]
+    public static void Refuse(int clientFd)
+    {
         Posix.Send(clientFd, RefusalLine, dontWait: true);
         Posix.Close(clientFd);
-        return 0;
+    }
+
+    /// <summary>The episode's first line: <paramref name="peer"/>'s source has <paramref name="served"/> clients, the limit.</summary>
+    public static void LogRefusing(EventLog log, PeerAddress peer, int served, int? maxPerSource)
+    {
+        string source = SourceText(peer);
+        log.Error("refusing", $"{source} has {served} clients being served, the limit (--max-per-ip {maxPerSource}): telling its next clients so and closing them",
+            new LogField("source", source), new LogField("served", served));
+    }
+
+    /// <summary>The episode's last line: <paramref name="peer"/>'s source is below its limit, <paramref name="refused"/> refused meanwhile.</summary>
+    public static void LogAdmitting(EventLog log, PeerAddress peer, int refused, int? maxPerSource)
+    {
+        string source = SourceText(peer);
+        log.Info("admitting", $"{source} is below its limit again (--max-per-ip {maxPerSource}); {refused} of its clients were refused meanwhile",
+            new LogField("source", source), new LogField("refused", refused));
     }
 
     /// <summary>A client admitted from <paramref name="peer"/> is no longer being served.</summary>
@@ -77,9 +112,7 @@ public sealed class SourceLimit(int? maxPerSource, EventLog log)
         }
         if (refused > 0)
         {
-            string source = SourceText(peer);
-            log.Info("admitting", $"{source} is below its limit again (--max-per-ip {maxPerSource}); {refused} of its clients were refused meanwhile",
-                new LogField("source", source), new LogField("refused", refused));
+            LogAdmitting(log, peer, refused, maxPerSource);
         }
     }
 

@@ -13,7 +13,8 @@ namespace ForkServer.Models.Prefork;
 /// accept(2) on the shared listening socket (the kernel hands each connection to one of them) and serve one client
 /// after another; the parent only supervises: it replaces a worker that dies, restarts them all on SIGHUP (the old ones
 /// finish the client they have), and stops them as the fork model stops its children. No fork per client: the fork's
-/// cost is paid once per worker.
+/// cost is paid once per worker. <c>--max-per-ip</c> and <c>--rate</c> count across the workers in memory they share
+/// (<see cref="WorkerLimits"/>).
 /// </summary>
 [SupportedOSPlatform("linux")]
 public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFactory sessions, EventLog log)
@@ -34,6 +35,10 @@ public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFact
     private readonly byte[] _buffer = new byte[sessions.MaxMessage];
     // Workers told to go on SIGHUP that have not exited yet: they are not counted among the N.
     private readonly HashSet<int> _retiring = [];
+    // --max-per-ip and --rate, shared by the workers; the warm-up's own until the workers are forked.
+    private WorkerLimits? _limits;
+    // The limits' slot of the worker forked next: the child reads its copy.
+    private int _slot;
     private Supervisor _supervisor = null!;
     private SignalFunnel _funnel = null!;
     private Func<int> _workerBody = null!;
@@ -44,9 +49,13 @@ public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFact
     {
         _funnel = funnel;
         _warming = true;
+        bool limited = WorkerLimits.Asked(options);
+        _limits = limited ? WorkerLimits.ForWarmup(log) : null;
         Warmup.Run(Posix.LocalAddress(listenFd).IsIPv6, ServeOne);
+        _limits?.Rehearse();
         _warming = false;
         _served = new SharedCounter();
+        _limits = limited ? WorkerLimits.For(options, log) : null;
         _workerBody = Work;
         ChildStart.Rehearse(_attributes, _workerBody);
         _supervisor = new Supervisor(ReapPolicy.Signal, funnel, log, () => _served.Value, (_, _) => null, Reload);
@@ -58,9 +67,17 @@ public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFact
             new LogField("model", "prefork"), new LogField("workers", options.Workers));
         while (!_supervisor.Stop.Requested)
         {
-            if (Posix.WaitReadable(funnel.Fd, _forkFailed ? RetryMilliseconds : -1))
+            // A descriptor of -1 (no limits) is one poll(2) passes over.
+            Span<PollEntry> ready = [new PollEntry(funnel.Fd, PollEntry.Readable), new PollEntry(_limits?.EventsFd ?? -1, PollEntry.Readable)];
+            Posix.Poll(ready, _forkFailed ? RetryMilliseconds : -1);
+            if (ready[1].CanRead)
+            {
+                _limits!.LogEvents();
+            }
+            if (ready[0].CanRead)
             {
                 _supervisor.HandleSignals();
+                _limits?.Sweep(_supervisor.Children);
             }
             if (!_supervisor.Stop.Requested)
             {
@@ -87,6 +104,11 @@ public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFact
         _forkFailed = false;
         while (Running < options.Workers)
         {
+            // Every slot held (old workers still finish their client after two quick SIGHUPs): the next exit frees one.
+            if (_limits is { } limits && !limits.TryTakeSlot(out _slot))
+            {
+                return;
+            }
             int pid = _supervisor.Fork(ChildLabel.Worker, _attributes, _workerBody);
             if (pid < 0)
             {
@@ -95,6 +117,7 @@ public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFact
                     new LogField("error", PosixException.Describe("fork", -pid)));
                 return;
             }
+            _limits?.Started(_slot, pid);
             log.Info("worker-started", $"started worker {pid} ({Running} of {options.Workers} running)",
                 new LogField("child", pid), new LogField("running", Running));
         }
@@ -119,6 +142,10 @@ public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFact
     private int Work()
     {
         Posix.Close(_funnel.Fd);
+        if (_limits is { } limits)
+        {
+            Posix.Close(limits.EventsFd);
+        }
         while (true)
         {
             ServeOne(listenFd);
@@ -128,9 +155,11 @@ public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFact
     /// <summary>One client, accepted and served to its end: a worker's step, and the parent's warm-up.</summary>
     private void ServeOne(int listener)
     {
+        int turn = _limits?.TakeTurn(listener) ?? -1;
         int client = Posix.Accept(listener, out var peer);
         if (client < 0)
         {
+            _limits?.Cancel(turn);
             if (Errno.IsOutOfResources(client))
             {
                 _workerGate.OutOfResources($"worker {Posix.GetPid()}: {PosixException.Describe("accept4", -client)}");
@@ -139,8 +168,14 @@ public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFact
             }
             return;
         }
+        _limits?.Accepted(turn);
         _workerGate.Accepted();
         var before = Posix.BlockSignals(Restart);
+        if (_limits is { } limits && !limits.Admit(_slot, client, peer))
+        {
+            Posix.SetSignalMask(before);
+            return;
+        }
         bool logging = !log.Quiet && !_warming;
         if (logging)
         {
@@ -151,6 +186,7 @@ public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFact
         // Counted before the close, so a client that has seen the end of its session is already counted.
         _served.Increment();
         Posix.Close(client);
+        _limits?.Release(_slot);
         if (logging)
         {
             log.Info("closed", $"worker {Posix.GetPid()}: {peer}: session over ({SessionEnds.Describe(end, sessions)})",

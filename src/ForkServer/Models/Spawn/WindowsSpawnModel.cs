@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using ForkServer.Interop;
 using ForkServer.Interop.Windows;
 using ForkServer.Logging;
 using ForkServer.Net;
@@ -36,7 +37,8 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
     // Guards the table and the stop requests: Exited handlers and the Ctrl-C handler run on other threads.
     private readonly object _gate = new();
     private readonly Dictionary<int, Spawned> _children = [];
-    private readonly AcceptGate _acceptGate = new(options.MaxChildren, "children", log);
+    private readonly AcceptGate _acceptGate = new(options.MaxChildren, "children", log, options.Rate);
+    private readonly SourceLimit _sources = new(options.MaxPerIp, log);
     private readonly (string Path, List<string> Leading) _self = SelfCommand.Get();
     private readonly JobObject _job = JobObject.KillOnClose();
     private PosixSignal? _stopAskedBy;
@@ -161,15 +163,22 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
             return;
         }
         _acceptGate.Accepted();
+        var source = PeerAddress.From((IPEndPoint)client.RemoteEndPoint!);
+        if (_sources.TryAdmit(source) == 0)
+        {
+            client.Send(SourceLimit.RefusalLine, SocketFlags.None, out _);
+            client.Dispose();
+            return;
+        }
         string peer = Addresses.Format(client.RemoteEndPoint);
         log.Info("accepted", $"accepted {peer}", new LogField("peer", peer));
         int pid;
         bool waited;
         try
         {
-            var child = TakeWaiting(peer);
+            var child = TakeWaiting(peer, source);
             waited = child is not null;
-            child ??= Start(peer);
+            child ??= Start(peer, source);
             SocketHandover.DuplicateInto(client, child);
             pid = child.Id;
         }
@@ -178,6 +187,7 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
             log.Error("busy", $"cannot start a child for {peer}: {e.Message}; told {peer} the server is busy and closed it",
                 new LogField("peer", peer), new LogField("error", e.Message));
             client.Send("server busy, try again later\n"u8, SocketFlags.None, out _);
+            _sources.Release(source);
             return;
         }
         finally
@@ -201,7 +211,7 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
     }
 
     /// <summary>The child that has waited longest, now labelled with its client; null when none waits.</summary>
-    private Process? TakeWaiting(string peer)
+    private Process? TakeWaiting(string peer, PeerAddress source)
     {
         lock (_gate)
         {
@@ -209,7 +219,7 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
             {
                 if (_children.TryGetValue(pid, out var spawned))
                 {
-                    _children[pid] = spawned with { Peer = peer };
+                    _children[pid] = spawned with { Peer = peer, Source = source };
                     return spawned.Process;
                 }
             }
@@ -222,7 +232,7 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
     {
         try
         {
-            _waiting.Enqueue(Start(null).Id);
+            _waiting.Enqueue(Start(null, null).Id);
             return true;
         }
         catch (Exception e) when (e is Win32Exception or InvalidOperationException)
@@ -233,7 +243,8 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
     }
 
     /// <param name="peer">The client it is for; null for a child that waits in the pool.</param>
-    private Process Start(string? peer)
+    /// <param name="source">That client, counted for <c>--max-per-ip</c> until the child exits.</param>
+    private Process Start(string? peer, PeerAddress? source)
     {
         var start = new ProcessStartInfo(_self.Path) { UseShellExecute = false, RedirectStandardInput = true };
         var words = _self.Leading.Skip(1).Append(SelfCommand.SpawnedChild);
@@ -249,7 +260,7 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         lock (_gate)
         {
             child.Start();
-            _children.Add(child.Id, new Spawned(child, peer ?? "waiting", Stopwatch.GetTimestamp()));
+            _children.Add(child.Id, new Spawned(child, peer ?? "waiting", source, Stopwatch.GetTimestamp()));
         }
         // Should the server die before the child joins the job, the child has no client yet and exits when its
         // standard input ends.
@@ -275,6 +286,10 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
             if (!_children.Remove(child.Id, out var spawned))
             {
                 return;
+            }
+            if (spawned.Source is { } source)
+            {
+                _sources.Release(source);
             }
             int running = _children.Count;
             // TerminateProcess leaves the exit status it was given (-1 from Process.Kill): say who ended it instead.
@@ -325,12 +340,13 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
             new LogField("served", _served), new LogField("running_at_shutdown", children.Length), new LogField("killed", children.Length));
     }
 
-    /// <summary>At --max-children: sleeps until a child exits or a stop is asked for (or a while passes).</summary>
+    /// <summary>At --max-children or --rate: sleeps until a child exits or a stop is asked for (or a while passes).</summary>
     private void WaitForAnExit()
     {
         lock (_gate)
         {
-            Monitor.Wait(_gate, TimeSpan.FromMicroseconds(AcceptWaitMicroseconds));
+            // Under --rate, no longer than the rest of the interval.
+            Monitor.Wait(_gate, _acceptGate.WaitMilliseconds(AcceptWaitMicroseconds / 1000));
         }
     }
 
@@ -365,5 +381,5 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         }
     }
 
-    private readonly record struct Spawned(Process Process, string Peer, long StartedTimestamp);
+    private readonly record struct Spawned(Process Process, string Peer, PeerAddress? Source, long StartedTimestamp);
 }
