@@ -3,15 +3,15 @@ using System.Runtime.Versioning;
 namespace ForkServer.Interop;
 
 /// <summary>
-/// A count that a parent and the processes it forks all add to: it lives in a MAP_SHARED page mapped before the
-/// fork, so a worker's increment is what the parent reads (prefork workers count the clients they serve this way).
+/// A count that a parent and the processes it forks all add to: one of <see cref="SharedLongs"/>, so a worker's
+/// increment is what the parent reads (prefork workers count the clients they serve this way).
 /// </summary>
 [SupportedOSPlatform("linux")]
-public sealed unsafe class SharedCounter
+public sealed class SharedCounter
 {
-    private readonly long* _value = (long*)Posix.MapShared(sizeof(long));
+    private readonly SharedLongs _value = new(1);
 
-    public long Value => Volatile.Read(ref *_value);
+    public long Value => Volatile.Read(ref _value[0]);
 
-    public void Increment() => Interlocked.Increment(ref *_value);
+    public void Increment() => Interlocked.Increment(ref _value[0]);
 }
