@@ -24,14 +24,19 @@ public static partial class Posix
         return fd >= 0 ? fd : Failed("signalfd");
     }
 
-    /// <summary>Reads every pending signal off a signalfd (up to EAGAIN) and returns them as a set; empty if none was pending.</summary>
+    /// <summary>
+    /// Reads every pending signal off a signalfd and returns them as a set; empty if none was pending. A read that
+    /// does not fill the buffer took all there were: one read per wake-up, not a second one to hear EAGAIN (a signal
+    /// that comes later makes the descriptor readable again).
+    /// </summary>
     public static unsafe SignalSet TakeSignals(int signalFd)
     {
-        byte* infos = stackalloc byte[SignalInfoSize * 8];
+        const int Batch = 8;
+        byte* infos = stackalloc byte[SignalInfoSize * Batch];
         ulong arrived = 0;
         while (true)
         {
-            long n = LibC.read(signalFd, infos, SignalInfoSize * 8);
+            long n = LibC.read(signalFd, infos, SignalInfoSize * Batch);
             if (n < 0)
             {
                 if (Interrupted())
@@ -44,6 +49,10 @@ public static partial class Posix
             for (long offset = 0; offset + SignalInfoSize <= n; offset += SignalInfoSize)
             {
                 arrived |= SignalSet.Of((int)*(uint*)(infos + offset)).Mask;
+            }
+            if (n < SignalInfoSize * Batch)
+            {
+                return new SignalSet(arrived);
             }
         }
     }

@@ -27,13 +27,15 @@ public readonly record struct SignalSet(ulong Mask)
 
     public SignalSet Except(SignalSet other) => new(Mask & ~other.Mask);
 
+    public SignalSet Without(int signal) => new(Mask & ~Bit(signal));
+
     /// <summary>The lowest signal in the set, 0 when it is empty: for taking signals one at a time in number order.</summary>
     public int First => Mask == 0 ? 0 : System.Numerics.BitOperations.TrailingZeroCount(Mask) + 1;
 
     public override string ToString()
     {
         var names = new List<string>();
-        for (var rest = this; !rest.IsEmpty; rest = rest.Except(Of(rest.First)))
+        for (var rest = this; !rest.IsEmpty; rest = rest.Without(rest.First))
         {
             names.Add(Signals.Name(rest.First));
         }

@@ -29,6 +29,13 @@ namespace ForkServer.Supervision;
 [SupportedOSPlatform("linux")]
 public static class ChildStart
 {
+    /// <summary>
+    /// The signals a child must set back to SIG_DFL, as the last rehearsal found them in the parent; every settable
+    /// one until a model has rehearsed. The parent installs no handler after that (ForkSafety's rule 1: its signals
+    /// come through the funnel, blocked, with no handler), and the runtime installs its own at start-up.
+    /// </summary>
+    private static SignalSet s_notAtDefault = Posix.SettableSignals;
+
     /// <summary>A child that runs managed code: SIGPIPE ignored, killed when the parent dies.</summary>
     public static ChildAttributes Managed(string name) => new(name, SignalSet.Of(Signals.SIGPIPE), Signals.SIGKILL);
 
@@ -63,11 +70,12 @@ public static class ChildStart
     /// </summary>
     public static void Rehearse(ChildAttributes attributes, params ReadOnlySpan<Delegate> bodies)
     {
+        s_notAtDefault = Posix.NotAtDefault();
         if (!RuntimeFeature.IsDynamicCodeCompiled)
         {
             return;
         }
-        Posix.EnterChild(attributes, Posix.GetPid(), rehearsal: true);
+        Posix.EnterChild(attributes, Posix.GetPid(), s_notAtDefault, rehearsal: true);
         foreach (var body in bodies)
         {
             RuntimeHelpers.PrepareMethod(body.Method.MethodHandle);
@@ -86,7 +94,7 @@ public static class ChildStart
         int status = ExitCodes.Failure;
         try
         {
-            if (Posix.EnterChild(attributes, parent, rehearsal: false) == 0)
+            if (Posix.EnterChild(attributes, parent, s_notAtDefault, rehearsal: false) == 0)
             {
                 long allocated = ForkSafety.AllocatedSoFar();
                 status = body();
