@@ -118,6 +118,7 @@ add "ForkServer fork, NativeAOT" "C fork (reference)" "you send:" yes "$aot" --q
 add "ForkServer fork, JIT" "C fork (reference)" "you send:" yes "$jit" --quiet --model fork
 add "ForkServer prefork, $workers workers, NativeAOT" "$prefork_ref" "you send:" no "$aot" --quiet --model prefork --workers "$workers"
 add "ForkServer prefork, $workers workers, JIT" "$prefork_ref" "you send:" no "$jit" --quiet --model prefork --workers "$workers"
+add "ForkServer spawn, $workers waiting, 1000 clients per child, JIT (issue 12)" "" "you send:" no "$jit" --quiet --model spawn --workers "$workers" --clients-per-child 1000
 add "ForkServer thread, NativeAOT" "" "you send:" no "$aot" --quiet --model thread
 add "ForkServer select, NativeAOT" "" "you send:" no "$aot" --quiet --model select
 add "tutorial forking server (Python 3)" "C fork (reference)" "you send:" yes tutorial
