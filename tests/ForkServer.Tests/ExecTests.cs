@@ -294,8 +294,8 @@ public sealed class ExecTests : IDisposable
         }
         Assert.Equal("still here", served[0].Exchange("still here", "still here"));
         // The log's lines reach the test on a reader thread of their own, maybe after the client's bytes.
-        Assert.True(Wait.Until(() => ErrorEvents(server, "refusing").Count > 0, TimeSpan.FromSeconds(10)), server.Transcript());
-        var refusing = Assert.Single(ErrorEvents(server, "refusing"));
+        Assert.True(Wait.Until(() => server.ErrorEvents("refusing").Count > 0, TimeSpan.FromSeconds(10)), server.Transcript());
+        var refusing = Assert.Single(server.ErrorEvents("refusing"));
         Assert.Equal("127.0.0.1", refusing.GetProperty("source").GetString());
 
         served.ForEach(c => c.Dispose());
@@ -317,18 +317,7 @@ public sealed class ExecTests : IDisposable
         Assert.All(answers, a => Assert.Equal("ok\n", a));
         clients.ForEach(c => c.Dispose());
 
-        Assert.True(Wait.Until(() => server.Events("accepted").Count == 100, TimeSpan.FromSeconds(10)), server.Transcript());
-        var times = server.Events("accepted").Select(e => e.GetProperty("time").GetDateTimeOffset()).Order().ToList();
-        Assert.Equal(100, times.Count);
-        // Any ten apart are a second apart at least: the eleventh waits until the first is a second old. The log's
-        // time is taken a little after each accept, so allow it a few milliseconds of jitter.
-        for (int i = 10; i < times.Count; i++)
-        {
-            Assert.True(times[i] - times[i - 10] >= TimeSpan.FromMilliseconds(950), $"clients {i - 10} and {i} accepted {(times[i] - times[i - 10]).TotalMilliseconds} ms apart");
-        }
-        Assert.True(times[^1] - times[0] >= TimeSpan.FromSeconds(8.9));
-        var holding = ErrorEvents(server, "holding").Where(e => e.GetProperty("reason").GetString() == "Rate").ToList();
-        Assert.Single(holding);
+        server.AssertAcceptedAtMost(10, 100);
     }
 
     [Fact]
@@ -355,10 +344,6 @@ public sealed class ExecTests : IDisposable
         }
     }
 
-    /// <summary>The JSON events the server wrote to standard error (the log's errors: holding back, refusing).</summary>
-    private static List<System.Text.Json.JsonElement> ErrorEvents(ServerProcess server, string name) =>
-        [.. server.Errors.Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
-            .Where(e => e.GetProperty("event").GetString() == name)];
 
     private static bool CanConnect(int port)
     {

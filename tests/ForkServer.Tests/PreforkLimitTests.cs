@@ -37,8 +37,8 @@ public sealed class PreforkLimitTests
         }
         Assert.Equal("you send:still here", served[0].Exchange("still here", "you send:still here"));
         // The log's lines reach the test on a reader thread of their own, maybe after the client's bytes.
-        Assert.True(Wait.Until(() => ErrorEvents(server, "refusing").Count > 0, TimeSpan.FromSeconds(10)), server.Transcript());
-        var refusing = Assert.Single(ErrorEvents(server, "refusing"));
+        Assert.True(Wait.Until(() => server.ErrorEvents("refusing").Count > 0, TimeSpan.FromSeconds(10)), server.Transcript());
+        var refusing = Assert.Single(server.ErrorEvents("refusing"));
         Assert.Equal("127.0.0.1", refusing.GetProperty("source").GetString());
         Assert.Empty(server.Events("admitting"));
 
@@ -47,7 +47,7 @@ public sealed class PreforkLimitTests
         Assert.Contains("\"refused\":3", admitting);
         using var again = new TcpClientSession(server.Port);
         Assert.Equal("you send:again", again.Exchange("again", "you send:again"));
-        Assert.Single(ErrorEvents(server, "refusing"));
+        Assert.Single(server.ErrorEvents("refusing"));
     }
 
     [Fact]
@@ -65,18 +65,7 @@ public sealed class PreforkLimitTests
         Assert.All(answers, a => Assert.Equal("you send:hi", a));
         clients.ForEach(c => c.Dispose());
 
-        Assert.True(Wait.Until(() => server.Events("accepted").Count == 100, TimeSpan.FromSeconds(10)), server.Transcript());
-        var times = server.Events("accepted").Select(e => e.GetProperty("time").GetDateTimeOffset()).Order().ToList();
-        Assert.Equal(100, times.Count);
-        // Any ten apart are a second apart at least: the eleventh waits until the first is a second old. The log's
-        // time is taken a little after each accept, so allow it a few milliseconds of jitter.
-        for (int i = 10; i < times.Count; i++)
-        {
-            Assert.True(times[i] - times[i - 10] >= TimeSpan.FromMilliseconds(950), $"clients {i - 10} and {i} accepted {(times[i] - times[i - 10]).TotalMilliseconds} ms apart");
-        }
-        Assert.True(times[^1] - times[0] >= TimeSpan.FromSeconds(8.9));
-        var holding = ErrorEvents(server, "holding").Where(e => e.GetProperty("reason").GetString() == "Rate").ToList();
-        Assert.Single(holding);
+        server.AssertAcceptedAtMost(10, 100);
         Assert.True(Wait.Until(() => server.Events("accepting").Count > 0, TimeSpan.FromSeconds(10)), server.Transcript());
         Assert.True(Assert.Single(server.Events("accepting")).GetProperty("rate").GetBoolean());
     }
@@ -98,7 +87,7 @@ public sealed class PreforkLimitTests
         Assert.True(Wait.Until(() => server.Events("worker-started").Count == 4, TimeSpan.FromSeconds(10)), server.Transcript());
         using var after = new TcpClientSession(server.Port);
         Assert.Equal("you send:after", after.Exchange("after", "you send:after"));
-        Assert.Empty(ErrorEvents(server, "refusing"));
+        Assert.Empty(server.ErrorEvents("refusing"));
     }
 
     [Fact]
@@ -116,8 +105,4 @@ public sealed class PreforkLimitTests
             Assert.Equal($"you send:round {round}", client.Exchange($"round {round}", $"you send:round {round}"));
         }
     }
-
-    private static List<JsonElement> ErrorEvents(ServerProcess server, string name) =>
-        [.. server.Errors.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement)
-            .Where(e => e.GetProperty("event").GetString() == name)];
 }

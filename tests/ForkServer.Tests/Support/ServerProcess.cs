@@ -118,8 +118,31 @@ public sealed partial class ServerProcess : IDisposable
     }
 
     /// <summary>The JSON events (<c>--log json</c>) the server printed so far with this event name.</summary>
-    public List<JsonElement> Events(string name) =>
-        [.. _stdout.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement)
+    public List<JsonElement> Events(string name) => Named(_stdout, name);
+
+    /// <summary>The JSON events the server wrote to standard error (the log's errors: holding back, refusing).</summary>
+    public List<JsonElement> ErrorEvents(string name) => Named(_stderr, name);
+
+    /// <summary>
+    /// Under <c>--rate COUNT/1</c>, a burst of <paramref name="total"/> clients, all served: any COUNT apart were
+    /// accepted a second apart at least (the log's time is taken a little after each accept: a few milliseconds of
+    /// jitter are allowed), and the one episode of holding back was logged once.
+    /// </summary>
+    public void AssertAcceptedAtMost(int count, int total)
+    {
+        Assert.True(Wait.Until(() => Events("accepted").Count == total, TimeSpan.FromSeconds(10)), Transcript());
+        var times = Events("accepted").Select(e => e.GetProperty("time").GetDateTimeOffset()).Order().ToList();
+        Assert.Equal(total, times.Count);
+        for (int i = count; i < times.Count; i++)
+        {
+            Assert.True(times[i] - times[i - count] >= TimeSpan.FromMilliseconds(950), $"clients {i - count} and {i} accepted {(times[i] - times[i - count]).TotalMilliseconds} ms apart");
+        }
+        Assert.True(times[^1] - times[0] >= TimeSpan.FromSeconds(total / count - 1.1));
+        Assert.Single(ErrorEvents("holding"), e => e.GetProperty("reason").GetString() == "Rate");
+    }
+
+    private static List<JsonElement> Named(IEnumerable<string> lines, string name) =>
+        [.. lines.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement)
             .Where(e => e.GetProperty("event").GetString() == name)];
 
     /// <summary>Waits until the server has exited on its own; returns its exit code.</summary>
