@@ -126,8 +126,9 @@ public sealed partial class ServerProcess : IDisposable
     /// <summary>
     /// Under <c>--rate COUNT/1</c>, a burst of <paramref name="total"/> clients, all served: any COUNT apart were
     /// accepted a second apart at least, and the one episode of holding back was logged once. The log's time is taken a
-    /// little after each accept, later when the machine is loaded (65 ms seen in CI's container): 200 ms of jitter are
-    /// allowed, where a gate that lets clients through comes nowhere near a second.
+    /// little after each accept, later when the machine is loaded (65 ms seen in CI's container, 229 ms for a prefork
+    /// worker with the machine busy): 400 ms of jitter are allowed. With the whole burst taking at least its count of
+    /// intervals less one (less the jitter), a gate that lets more through than COUNT a second still fails one of the two.
     /// </summary>
     public void AssertAcceptedAtMost(int count, int total)
     {
@@ -136,9 +137,9 @@ public sealed partial class ServerProcess : IDisposable
         Assert.Equal(total, times.Count);
         for (int i = count; i < times.Count; i++)
         {
-            Assert.True(times[i] - times[i - count] >= TimeSpan.FromMilliseconds(800), $"clients {i - count} and {i} accepted {(times[i] - times[i - count]).TotalMilliseconds} ms apart");
+            Assert.True(times[i] - times[i - count] >= TimeSpan.FromMilliseconds(600), $"clients {i - count} and {i} accepted {(times[i] - times[i - count]).TotalMilliseconds} ms apart");
         }
-        Assert.True(times[^1] - times[0] >= TimeSpan.FromSeconds(total / count - 1.3));
+        Assert.True(times[^1] - times[0] >= TimeSpan.FromSeconds(total / count - 1.4));
         Assert.Single(ErrorEvents("holding"), e => e.GetProperty("reason").GetString() == "Rate");
     }
 
