@@ -301,6 +301,9 @@ public sealed class ExecTests : IDisposable
         served.ForEach(c => c.Dispose());
         var admitting = server.WaitForLine(l => l.Contains("\"admitting\""), TimeSpan.FromSeconds(15));
         Assert.Contains("\"refused\":3", admitting);
+        // The source is below its limit once the first of the two is reaped; the next client is the only one once both
+        // are (with the one from 127.0.0.2: three children reaped, the refused ones were never forked).
+        Assert.True(Wait.Until(() => server.Events("reaped").Count >= 3, TimeSpan.FromSeconds(15)), server.Transcript());
         Assert.Equal("1\n", new TcpClientSession(server.Port).ReceiveText(2));
     }
 
