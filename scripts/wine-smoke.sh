@@ -61,7 +61,7 @@ prefix_processes() {
     pid=${env#/proc/}; pid=${pid%/environ}
     [ "$pid" = $$ ] && continue
     case $(readlink "/proc/$pid/exe" 2>/dev/null) in */wine*) ;; *) continue ;; esac
-    if tr '\0' '\n' < "$env" 2>/dev/null | grep -qxF "WINEPREFIX=$WINEPREFIX"; then
+    if tr '\0' '\n' 2>/dev/null < "$env" | grep -qxF "WINEPREFIX=$WINEPREFIX"; then
       [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ] || echo "$pid"
     fi
   done
@@ -322,8 +322,8 @@ spawned_children() {
   local cmdline pid
   for cmdline in /proc/[0-9]*/cmdline; do
     pid=${cmdline#/proc/}; pid=${pid%/cmdline}
-    tr '\0' ' ' < "$cmdline" 2>/dev/null | grep -q 'forkserver\.exe spawned-child ' || continue
-    tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qxF "WINEPREFIX=$WINEPREFIX" || continue
+    tr '\0' ' ' 2>/dev/null < "$cmdline" | grep -q 'forkserver\.exe spawned-child ' || continue
+    tr '\0' '\n' 2>/dev/null < "/proc/$pid/environ" | grep -qxF "WINEPREFIX=$WINEPREFIX" || continue
     [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ] || echo "$pid"
   done
 }
@@ -366,7 +366,7 @@ EOF
 
 # The pool: two children started ahead; five clients one second apart each go to a waiting child. Then Ctrl-C.
 check_pool() {
-  local i out medians= rc
+  local i out medians=
   start_server --model spawn --workers 2 || return 1
   for i in $(seq 1 300); do
     grep -q '2 children started and waiting for clients' "$server_log" && break
@@ -380,11 +380,59 @@ check_pool() {
   done
   cat "$server_log" >> "$work/check.out"
   [ "$(grep -c 'handed 127\.0\.0\.1:[0-9]* to waiting child' "$server_log")" = 5 ] || { detail="want 5 'handed ... to waiting child' lines"; return 1; }
+  stop_with_ctrl_c || return 1
+  detail="5 clients handed to waiting children, byte-exact, each $medians; exit 0 on Ctrl-C"
+}
+
+# Ctrl-C to the server: it must end with status 0.
+stop_with_ctrl_c() {
+  local i rc
   kill -INT "$server_pid"
   for i in $(seq 1 300); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
   wait "$server_pid"; rc=$?; server_pid=
   [ "$rc" = 0 ] || { detail="exit status $rc after Ctrl-C"; return 1; }
-  detail="5 clients handed to waiting children, byte-exact, each $medians; exit 0 on Ctrl-C"
+}
+
+# --clients-per-child: the one child of a pool of 1 serves 3 clients one after another, saying after each of the
+# first two that it waits again; the 4th goes to the child started meanwhile.
+check_pool_reuse() {
+  local i out medians= children
+  start_server --model spawn --workers 1 --clients-per-child 3 || return 1
+  for i in $(seq 1 300); do
+    grep -q '1 children started and waiting for clients, each to serve up to 3 clients' "$server_log" && break
+    sleep 0.1
+  done
+  sleep 3 # the waiting child's runtime starts meanwhile
+  for i in 1 2 3 4; do
+    out=$(sessions "$port" "reuse$i" 2>&1) || { echo "$out" >> "$work/check.out"; detail="$out"; return 1; }
+    medians="$medians${medians:+, }$(grep -o '[0-9]* ms' <<< "$out")"
+    sleep 0.5
+  done
+  cat "$server_log" >> "$work/check.out"
+  children=$(grep -o 'to waiting child [0-9]*' "$server_log" | awk '{ print $4 }' | tr '\n' ' ')
+  read -r a b c d rest <<< "$children"
+  [ -n "$d" ] && [ -z "$rest" ] && [ "$a" = "$b" ] && [ "$b" = "$c" ] && [ "$c" != "$d" ] ||
+    { detail="want clients 1-3 handed to one child and the 4th to another, got children: $children"; return 1; }
+  [ "$(grep -c "child $a is done with its client and waits for the next" "$server_log")" = 2 ] ||
+    { detail="want child $a to say twice that it waits for the next client"; return 1; }
+  stop_with_ctrl_c || return 1
+  detail="clients 1-3 served by child $a, the 4th by $d, byte-exact, each $medians; exit 0 on Ctrl-C"
+}
+
+# The pool's speed: forkclient.exe bench against --workers 2 --clients-per-child 1000 (no error allowed), beside
+# the figure of the server without a pool measured above.
+check_pool_bench() {
+  local json
+  start_server --model spawn --workers 2 --clients-per-child 1000 --quiet || return 1
+  sleep 3 # the waiting children's runtimes start meanwhile
+  json=$(timeout 180 "$WINE" "$client_exe" bench --connections 400 --concurrency 4 --port "$port" --json 2>> "$work/check.out" | tr -d '\r')
+  echo "$json" >> "$work/check.out"
+  detail=$(python3 -c '
+import json, sys
+r = json.loads(sys.argv[1].strip().splitlines()[-1])
+print("{ok} ok, {errors} errors, {connections_per_second} connections/s, p50 {p50_ms:.1f} ms, p90 {p90_ms:.1f} ms".format(**r))
+sys.exit(0 if r["ok"] == 400 and r["errors"] == 0 else 1)' "$json" 2>&1) || return 1
+  stop_with_ctrl_c
 }
 
 check_nothing_left() {
@@ -408,4 +456,6 @@ run_check "forkclient.exe bench --connections 50 --concurrency 4" check_bench
 run_check "SIGINT stops the server" check_sigint
 run_check "SIGKILL to the server ends its children (job object)" check_sigkill
 run_check "a pool of 2 waiting children (--model spawn --workers 2)" check_pool
+run_check "a pool child serves 3 clients (--workers 1 --clients-per-child 3)" check_pool_reuse
+run_check "forkclient.exe bench -n 400 -c 4 against --workers 2 --clients-per-child 1000" check_pool_bench
 run_check "nothing left after wineserver -w" check_nothing_left

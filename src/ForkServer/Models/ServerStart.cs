@@ -24,10 +24,6 @@ public static class ServerStart
         {
             return CannotStart(new EventLog(options.LogFormat, options.Quiet), "--clients-per-child needs a pool of spawned children to reuse: --model spawn --workers N");
         }
-        if (options.ClientsPerChild is not null && !OperatingSystem.IsLinux())
-        {
-            return CannotStart(new EventLog(options.LogFormat, options.Quiet), "--clients-per-child is built for Linux only: on this system each child of the pool serves one client");
-        }
         if (OperatingSystem.IsLinux())
         {
             // First of all: it may start the program again, which must not have printed or opened anything yet.

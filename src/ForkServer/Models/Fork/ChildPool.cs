@@ -4,17 +4,12 @@ using ForkServer.Interop;
 namespace ForkServer.Models.Fork;
 
 /// <summary>
-/// Children started before their clients come (the spawn model's <c>--workers N</c>): each waits on its end of an
+/// The spawn model's pool on Linux (<c>--workers N</c>, <see cref="PoolLine"/>): each child waits on its end of an
 /// AF_UNIX socket pair, and the loop hands it an accepted client over that channel (SCM_RIGHTS), then starts another
-/// to keep <see cref="Size"/> waiting. A child pays for its start-up (a whole runtime, for the spawn model) while no
-/// client waits for it.
-/// <para>With <c>--clients-per-child M</c> (Apache's MaxConnectionsPerChild) a child serves up to M clients one after
-/// another: done with one, it writes its pid to the pool's ready pipe and waits on its channel again, and the loop puts
-/// it back in line, or tells it to go (closes its channel) when twice <see cref="Size"/> wait already. After its Mth
-/// client its channel is closed at once: it exits when that client is done. So the pool pays one start-up per M
-/// clients, and a child's leaks and memory growth last M clients at most.</para>
-/// The channels are the parent's only record of who waits; the supervisor reaps pool children as any child, and the
-/// loop tells the pool (<see cref="Forget"/>).
+/// to keep <see cref="Size"/> waiting. A child pays for its start-up (a whole runtime) while no client waits for it.
+/// With <c>--clients-per-child M</c> a child done with a client writes its pid to the pool's ready pipe and waits on
+/// its channel again; a closed channel tells it to go. The channels are the parent's only record of who waits; the
+/// supervisor reaps pool children as any child, and the loop tells the pool (<see cref="Forget"/>).
 /// </summary>
 [SupportedOSPlatform("linux")]
 public sealed class ChildPool
@@ -25,28 +20,17 @@ public sealed class ChildPool
     /// </summary>
     private const int AboveProgramDescriptors = 10;
 
-    private readonly int _size;
-    private readonly int _clientsPerChild;
-    private readonly Dictionary<int, Member> _members = [];
-    // Waiting children, in the order they are given clients: those back from a client first, the last one back on
-    // top (it is ready, and hot in the caches), then those started, oldest first (a child started a moment ago may
-    // still be starting its runtime). A pid no longer waiting (forgotten) is skipped when it comes up.
-    private readonly Stack<int> _back = new();
-    private readonly Queue<int> _started = new();
+    private readonly PoolLine _line;
+    // Our end of each pool child's channel.
+    private readonly Dictionary<int, int> _channels = [];
     private readonly int _readyRead = -1;
-    // Children serving a client that will wait again afterwards.
-    private int _returning;
     private int _ours = -1;
-
-    /// <summary>A child of the pool: our end of its channel, how many clients it was given, whether it waits now.</summary>
-    private record struct Member(int Channel, int Handed, bool Waits);
 
     /// <param name="size">Children kept waiting.</param>
     /// <param name="clientsPerChild">Clients one child serves before it exits.</param>
     public ChildPool(int size, int clientsPerChild)
     {
-        _size = size;
-        _clientsPerChild = clientsPerChild;
+        _line = new PoolLine(size, clientsPerChild);
         if (clientsPerChild > 1)
         {
             (_readyRead, int write) = Posix.Pipe();
@@ -55,22 +39,15 @@ public sealed class ChildPool
         }
     }
 
-    /// <summary>How many children the pool keeps waiting.</summary>
-    public int Size => _size;
+    public int Size => _line.Size;
 
-    public int ClientsPerChild => _clientsPerChild;
+    public int ClientsPerChild => _line.ClientsPerChild;
 
-    public int Waiting { get; private set; }
+    public int Waiting => _line.Waiting;
 
-    /// <summary>Children serving a client that will wait again once it is done (<c>--clients-per-child</c>).</summary>
-    public int Returning => _returning;
+    public int Returning => _line.Returning;
 
-    /// <summary>
-    /// Whether to start a child to wait: fewer than <see cref="Size"/> wait, and fewer than twice that wait or will be
-    /// back (serving a client, with clients left to serve). A child that comes back is as good as a new one, and a
-    /// steady stream of clients then starts no one.
-    /// </summary>
-    public bool NeedsChild => Waiting < _size && Waiting + _returning < 2 * _size;
+    public bool NeedsChild => _line.NeedsChild;
 
     /// <summary>The read end of the ready pipe, for the loop to poll; -1 when each child serves one client.</summary>
     public int ReadyFd => _readyRead;
@@ -108,9 +85,8 @@ public sealed class ChildPool
         Posix.Close(theirs);
         if (pid > 0)
         {
-            _members[pid] = new Member(_ours, 0, Waits: true);
-            _started.Enqueue(pid);
-            Waiting++;
+            _channels[pid] = _ours;
+            _line.Started(pid);
         }
         else
         {
@@ -125,28 +101,19 @@ public sealed class ChildPool
     /// </summary>
     public int HandOver(int client)
     {
-        while (_back.TryPop(out int pid) || _started.TryDequeue(out pid))
+        int pid;
+        while ((pid = _line.Take(out bool last)) != 0)
         {
-            if (!_members.TryGetValue(pid, out var member) || !member.Waits)
+            if (Posix.SendDescriptor(_channels[pid], client) != 0)
             {
+                _line.Forget(pid);
+                CloseChannel(pid);
                 continue;
             }
-            Waiting--;
-            if (Posix.SendDescriptor(member.Channel, client) != 0)
-            {
-                Dismiss(pid, member);
-                continue;
-            }
-            member = member with { Handed = member.Handed + 1, Waits = false };
-            if (member.Handed == _clientsPerChild)
+            if (last)
             {
                 // Its last client: the closed channel is what it reads when it is done, and it exits.
-                Dismiss(pid, member);
-            }
-            else
-            {
-                _members[pid] = member;
-                _returning++;
+                CloseChannel(pid);
             }
             return pid;
         }
@@ -169,58 +136,39 @@ public sealed class ChildPool
     /// </summary>
     public bool? Return(int pid)
     {
-        if (!_members.TryGetValue(pid, out var member) || member.Waits)
+        bool? kept = _line.Return(pid);
+        if (kept == false)
         {
-            return null;
+            CloseChannel(pid);
         }
-        _returning--;
-        // Up to twice the size wait: a child that comes back while its replacement is starting is kept, so a steady
-        // stream of clients starts no one; more than that are idle processes.
-        if (Waiting >= 2 * _size)
-        {
-            Dismiss(pid, member);
-            return false;
-        }
-        _members[pid] = member with { Waits = true };
-        _back.Push(pid);
-        Waiting++;
-        return true;
+        return kept;
     }
 
     /// <summary>The supervisor has reaped <paramref name="pid"/>: if it was the pool's, its channel closes.</summary>
     public void Forget(int pid)
     {
-        if (_members.TryGetValue(pid, out var member))
+        if (_line.Forget(pid))
         {
-            if (member.Waits)
-            {
-                Waiting--;
-            }
-            else
-            {
-                _returning--;
-            }
-            Dismiss(pid, member);
+            CloseChannel(pid);
         }
     }
 
     /// <summary>At the stop: closes every channel, which a waiting child reads as "no client is coming".</summary>
     public void Close()
     {
-        foreach (var member in _members.Values)
+        foreach (int channel in _channels.Values)
         {
-            Posix.Close(member.Channel);
+            Posix.Close(channel);
         }
-        _members.Clear();
-        _back.Clear();
-        _started.Clear();
-        Waiting = 0;
-        _returning = 0;
+        _channels.Clear();
+        _line.Clear();
     }
 
-    private void Dismiss(int pid, Member member)
+    private void CloseChannel(int pid)
     {
-        Posix.Close(member.Channel);
-        _members.Remove(pid);
+        if (_channels.Remove(pid, out int channel))
+        {
+            Posix.Close(channel);
+        }
     }
 }

@@ -16,7 +16,8 @@ public static class SpawnedChild
     /// <summary>
     /// Serves the client on the inherited descriptor <paramref name="fd"/>, or those that come on the channel
     /// <paramref name="handover"/> (Linux: up to <paramref name="clients"/>, one after another, saying on
-    /// <paramref name="ready"/> when it waits for the next), or the duplicated socket (Windows).
+    /// <paramref name="ready"/> when it waits for the next), or the sockets duplicated into it (Windows: up to
+    /// <paramref name="clients"/> too).
     /// </summary>
     public static int Run(int? fd, int? handover, int clients, int? ready, SessionFactory sessions)
     {
@@ -39,9 +40,34 @@ public static class SpawnedChild
         {
             throw new Cli.StartupException("a spawned child serves on Linux or Windows only");
         }
-        using var socket = SocketHandover.FromDuplicate(Console.In);
-        socket.Blocking = true;
-        return SessionEnds.ExitCode(BlockingSessionRunner.Run(new SocketConnection(socket), sessions, session, buffer));
+        return ServeFromStandardInput(clients, sessions, session, buffer);
+    }
+
+    /// <summary>
+    /// Windows: each socket the server duplicates into this process, up to <paramref name="clients"/>, saying on
+    /// standard output when it waits for the next (<see cref="SocketHandover"/>); the exit status is the last session's.
+    /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("windows")]
+    private static int ServeFromStandardInput(int clients, SessionFactory sessions, Protocols.ISession session, byte[] buffer)
+    {
+        int status = Cli.ExitCodes.Ok;
+        for (int served = 0; served < clients; served++)
+        {
+            using var socket = SocketHandover.FromDuplicate(Console.In);
+            if (socket is null)
+            {
+                // The server had no client for it (it stopped, or has children enough waiting).
+                return served == 0 ? throw new InvalidDataException("no socket information on standard input") : status;
+            }
+            socket.Blocking = true;
+            session.Reset();
+            status = SessionEnds.ExitCode(BlockingSessionRunner.Run(new SocketConnection(socket), sessions, session, buffer));
+            if (served + 1 < clients)
+            {
+                Console.Out.WriteLine(SocketHandover.ReadyLine);
+            }
+        }
+        return status;
     }
 
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -19,8 +19,9 @@ namespace ForkServer.Models.Spawn;
 /// (<see cref="SocketHandover"/>) and goes back to accept. Windows has no signals and no waitpid: Ctrl-C (or Ctrl-Break)
 /// asks for the stop, and each exit is learnt from <see cref="Process.Exited"/>. Every child is in the server's job
 /// object, which ends them when the server ends, as the parent-death signal does on Linux. With <c>--workers N</c>, N
-/// children are started ahead and wait on their standard input; each client goes to the one that has waited longest,
-/// and another is started in its place.
+/// children are started ahead and wait on their standard input (<see cref="PoolLine"/>), and another is started in
+/// the place of each that gets a client; with <c>--clients-per-child M</c> each says on its standard output when it
+/// is done with a client, and waits for the next.
 /// </summary>
 [SupportedOSPlatform("windows")]
 public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, SessionFactory sessions, EventLog log)
@@ -43,8 +44,10 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
     private readonly JobObject _job = JobObject.KillOnClose();
     private PosixSignal? _stopAskedBy;
     private readonly HashSet<int> _ended = [];
-    // The pool's children, longest waiting first; only the accept loop touches it.
-    private readonly Queue<int> _waiting = new();
+    // The pool's children (guarded by _gate, as the table: a child says it is back on a thread of the runtime's).
+    private readonly PoolLine? _line = options.WorkersGiven ? new PoolLine(options.Workers, options.ClientsPerChild ?? 1) : null;
+    // When the pool may try again to start a child, after Windows refused one (Stopwatch ticks).
+    private long _refillAfter;
     private readonly ManualResetEventSlim _stopped = new();
     private long _served;
 
@@ -60,15 +63,16 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         log.Listening(where, "model spawn",
             $"watch the children with: tasklist /fi \"IMAGENAME eq {image}\" or, in PowerShell, Get-CimInstance Win32_Process -Filter \"ParentProcessId={Environment.ProcessId}\"",
             new LogField("model", "spawn"));
-        if (options.WorkersGiven)
+        if (_line is not null)
         {
-            while (_waiting.Count < options.Workers && StartWaiting())
-            {
-            }
-            log.Info("pool", $"{_waiting.Count} children started and waiting for clients", new LogField("waiting", _waiting.Count));
+            Refill();
+            string each = _line.ClientsPerChild == 1 ? "" : $", each to serve up to {_line.ClientsPerChild} clients";
+            log.Info("pool", $"{Waiting} children started and waiting for clients{each}", new LogField("waiting", Waiting),
+                new LogField("clients_per_child", _line.ClientsPerChild));
         }
         while (StopAskedBy is null)
         {
+            Refill();
             // Children waiting in the pool serve no one yet: --max-children counts those that do.
             if (!_acceptGate.IsOpen(Serving))
             {
@@ -172,18 +176,22 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         }
         string peer = Addresses.Format(client.RemoteEndPoint);
         log.Info("accepted", $"accepted {peer}", new LogField("peer", peer));
-        int pid;
+        Process? child = null;
         bool waited;
         try
         {
-            var child = TakeWaiting(peer, source);
+            child = TakeWaiting(peer, source, out bool last);
             waited = child is not null;
             child ??= Start(peer, source);
-            SocketHandover.DuplicateInto(client, child);
-            pid = child.Id;
+            SocketHandover.DuplicateInto(client, child, last || !waited);
         }
         catch (Exception e) when (e is Win32Exception or InvalidOperationException or SocketException or IOException)
         {
+            // A child that did not get its client would wait for it until the stop.
+            if (child is not null)
+            {
+                End(child);
+            }
             log.Error("busy", $"cannot start a child for {peer}: {e.Message}; told {peer} the server is busy and closed it",
                 new LogField("peer", peer), new LogField("error", e.Message));
             client.Send("server busy, try again later\n"u8, SocketFlags.None, out _);
@@ -195,10 +203,7 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
             client.Dispose();
         }
         _served++;
-        if (options.WorkersGiven)
-        {
-            StartWaiting();
-        }
+        int pid = child.Id;
         int running = Running;
         if (waited)
         {
@@ -210,45 +215,120 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
             new LogField("child", pid), new LogField("peer", peer), new LogField("running", running));
     }
 
-    /// <summary>The child that has waited longest, now labelled with its client; null when none waits.</summary>
-    private Process? TakeWaiting(string peer, PeerAddress source)
+    /// <summary>
+    /// The next child of the pool (<see cref="PoolLine"/>), now labelled with its client; null when none waits, even
+    /// after <see cref="PoolLine.ReturnWaitMilliseconds"/> for one serving to come back. <paramref name="last"/>: this
+    /// is the child's last client.
+    /// </summary>
+    private Process? TakeWaiting(string peer, PeerAddress source, out bool last)
     {
+        last = false;
+        if (_line is null)
+        {
+            return null;
+        }
         lock (_gate)
         {
-            while (_waiting.TryDequeue(out int pid))
+            int pid = _line.Take(out last);
+            if (pid == 0 && _line.Returning > 0)
             {
-                if (_children.TryGetValue(pid, out var spawned))
-                {
-                    _children[pid] = spawned with { Peer = peer, Source = source };
-                    return spawned.Process;
-                }
+                Monitor.Wait(_gate, PoolLine.ReturnWaitMilliseconds);
+                pid = _line.Take(out last);
             }
+            // The line forgets a child in the same lock that takes it off the table: a pid taken is in the table.
+            if (pid == 0)
+            {
+                return null;
+            }
+            var spawned = _children[pid];
+            _children[pid] = spawned with { Peer = peer, Source = source };
+            return spawned.Process;
         }
-        return null;
     }
 
-    /// <summary>Starts a child to wait in the pool; false (logged) if Windows would not start it.</summary>
-    private bool StartWaiting()
+    /// <summary>
+    /// Starts children to wait until the pool has enough (<see cref="PoolLine.NeedsChild"/>): at start, after each
+    /// client handed over, after a child of the pool exits. Should Windows refuse one (logged), the pool tries again a
+    /// second later, not at every turn of the loop.
+    /// </summary>
+    private void Refill()
+    {
+        while (_line is not null && Stopwatch.GetTimestamp() >= _refillAfter && NeedsChild)
+        {
+            try
+            {
+                Start(null, null);
+            }
+            catch (Exception e) when (e is Win32Exception or InvalidOperationException)
+            {
+                log.Error("pool", $"cannot start a child to wait for clients: {e.Message}", new LogField("error", e.Message));
+                _refillAfter = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A pool child's standard output: <see cref="SocketHandover.ReadyLine"/> says it is done with its client. It waits
+    /// in line again, or is told to go (its standard input ends) when enough wait already; either way its client no
+    /// longer counts against its source.
+    /// </summary>
+    private void OnOutput(Process child, string? line)
+    {
+        if (line != SocketHandover.ReadyLine)
+        {
+            return;
+        }
+        lock (_gate)
+        {
+            if (_line!.Return(child.Id) is not { } kept || !_children.TryGetValue(child.Id, out var spawned))
+            {
+                return;
+            }
+            if (spawned.Source is { } source)
+            {
+                _sources.Release(source);
+            }
+            _children[child.Id] = spawned with { Peer = "waiting", Source = null };
+            if (!kept)
+            {
+                child.StandardInput.Close();
+            }
+            string next = kept ? "waits for the next" : $"{_line.Waiting} wait already, so it is told to go";
+            log.Info("returned", $"child {child.Id} is done with its client and {next} ({_line.Waiting} waiting)",
+                new LogField("child", child.Id), new LogField("kept", kept), new LogField("waiting", _line.Waiting),
+                new LogField("clients_per_child", _line.ClientsPerChild));
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>Ends <paramref name="child"/> (TerminateProcess), noted so that its exit is reported as the server's doing.</summary>
+    private void End(Process child)
     {
         try
         {
-            _waiting.Enqueue(Start(null, null).Id);
-            return true;
+            lock (_gate)
+            {
+                _ended.Add(child.Id);
+            }
+            child.Kill();
         }
-        catch (Exception e) when (e is Win32Exception or InvalidOperationException)
+        catch (InvalidOperationException)
         {
-            log.Error("pool", $"cannot start a child to wait for clients: {e.Message}", new LogField("error", e.Message));
-            return false;
+            // It exited on its own in the meantime.
         }
     }
 
-    /// <param name="peer">The client it is for; null for a child that waits in the pool.</param>
+    /// <param name="peer">The client it is for; null for a child that joins the pool to wait.</param>
     /// <param name="source">That client, counted for <c>--max-per-ip</c> until the child exits.</param>
     private Process Start(string? peer, PeerAddress? source)
     {
-        var start = new ProcessStartInfo(_self.Path) { UseShellExecute = false, RedirectStandardInput = true };
+        // A pool child that serves several clients says on its standard output when it waits for the next.
+        int clients = peer is null ? _line!.ClientsPerChild : 1;
+        var start = new ProcessStartInfo(_self.Path) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = clients > 1 };
         var words = _self.Leading.Skip(1).Append(SelfCommand.SpawnedChild);
-        foreach (string word in peer is null ? words : words.Append("--peer").Append(peer))
+        words = peer is null ? words.Append("--clients").Append(clients.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            : words.Append("--peer").Append(peer);
+        foreach (string word in words)
         {
             start.ArgumentList.Add(word);
         }
@@ -256,11 +336,23 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         start.Environment["DOTNET_TieredCompilation"] = "1";
         var child = new Process { StartInfo = start, EnableRaisingEvents = true };
         child.Exited += (_, _) => OnExited(child);
+        if (clients > 1)
+        {
+            child.OutputDataReceived += (_, e) => OnOutput(child, e.Data);
+        }
         // Held across Start, so that a child that exits at once is in the table before its Exited handler looks.
         lock (_gate)
         {
             child.Start();
             _children.Add(child.Id, new Spawned(child, peer ?? "waiting", source, Stopwatch.GetTimestamp()));
+            if (peer is null)
+            {
+                _line!.Started(child.Id);
+            }
+        }
+        if (clients > 1)
+        {
+            child.BeginOutputReadLine();
         }
         // Should the server die before the child joins the job, the child has no client yet and exits when its
         // standard input ends.
@@ -287,6 +379,7 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
             {
                 return;
             }
+            _line?.Forget(child.Id);
             if (spawned.Source is { } source)
             {
                 _sources.Release(source);
@@ -315,18 +408,7 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
             new LogField("event", name), new LogField("running", children.Length));
         foreach (var child in children)
         {
-            try
-            {
-                lock (_gate)
-                {
-                    _ended.Add(child.Id);
-                }
-                child.Kill();
-            }
-            catch (InvalidOperationException)
-            {
-                // It exited on its own in the meantime.
-            }
+            End(child);
         }
         var clock = Stopwatch.StartNew();
         lock (_gate)
@@ -350,14 +432,36 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
         }
     }
 
-    /// <summary>Children with a client: all but those still waiting in the pool.</summary>
+    /// <summary>Children with a client: all but those waiting in the pool.</summary>
     private int Serving
     {
         get
         {
             lock (_gate)
             {
-                return _children.Count - _waiting.Count(_children.ContainsKey);
+                return _children.Count - (_line?.Waiting ?? 0);
+            }
+        }
+    }
+
+    private int Waiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _line?.Waiting ?? 0;
+            }
+        }
+    }
+
+    private bool NeedsChild
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _line?.NeedsChild ?? false;
             }
         }
     }
