@@ -54,7 +54,16 @@ public static class ServerStart
             int listenFd = SocketActivation.Take(nonBlocking) ?? Bind(options, nonBlocking);
             Privileges.DropAfterBind(options.User);
             var funnel = SignalFunnel.Open();
-            var sessions = SessionsFor(options);
+            // Set once on the listener, the idle timeouts come with every socket accepted from it (Linux copies a
+            // listener's options into each one), and no session sets them: two system calls fewer per client. Not
+            // for exec: the program run there gets a plain socket.
+            bool listenerTimeouts = options.Exec is null;
+            if (listenerTimeouts)
+            {
+                Posix.SetReceiveTimeout(listenFd, options.IdleTimeout);
+                Posix.SetSendTimeout(listenFd, options.IdleTimeout);
+            }
+            var sessions = SessionsFor(options, listenerTimeouts);
             Readiness.Ready(log);
             if (options.Exec is { } exec)
             {
@@ -118,7 +127,7 @@ public static class ServerStart
             {
                 throw new StartupException("this system is neither Linux nor Windows: ForkServer serves on those two only");
             }
-            return new WindowsSpawnModel(options, Addresses.Resolve(options.Host), SessionsFor(options), log).Run();
+            return new WindowsSpawnModel(options, Addresses.Resolve(options.Host), SessionsFor(options, listenerTimeouts: false), log).Run();
         }
         catch (StartupException e)
         {
@@ -133,6 +142,9 @@ public static class ServerStart
         return ExitCodes.CannotStart;
     }
 
-    private static SessionFactory SessionsFor(ServeOptions options) =>
-        new(options.Protocol, options.Prefix, options.MaxMessage, options.IdleTimeout, options.SessionTimeout, options.QuitWord);
+    private static SessionFactory SessionsFor(ServeOptions options, bool listenerTimeouts) =>
+        new(options.Protocol, options.Prefix, options.MaxMessage, options.IdleTimeout, options.SessionTimeout, options.QuitWord)
+        {
+            ListenerTimeouts = listenerTimeouts,
+        };
 }

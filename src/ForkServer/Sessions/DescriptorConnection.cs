@@ -6,9 +6,12 @@ namespace ForkServer.Sessions;
 /// <summary>
 /// A connected socket's bare descriptor as an <see cref="IConnection"/>: recv(2), send(2) with MSG_NOSIGNAL (a client
 /// that is gone is EPIPE, never a SIGPIPE), and SO_RCVTIMEO and SO_SNDTIMEO, whose expiry makes a call fail with EAGAIN.
+/// A socket accepted from a listener that carries the idle timeouts (<see cref="SessionFactory.ListenerTimeouts"/>,
+/// <paramref name="inheritedTimeouts"/>) has them already: the session's two setsockopt calls are skipped, and the
+/// same code runs either way (a warm-up, on a listener of its own, sets them), so a forked child compiles nothing new.
 /// </summary>
 [SupportedOSPlatform("linux")]
-public readonly struct DescriptorConnection(int fd) : IConnection
+public readonly struct DescriptorConnection(int fd, bool inheritedTimeouts) : IConnection
 {
     public int Receive(Span<byte> buffer)
     {
@@ -33,6 +36,10 @@ public readonly struct DescriptorConnection(int fd) : IConnection
     // Through SetReceiveTimeout, so that the warm-up compiles it too: a session near its deadline calls it in a child.
     public void SetTimeouts(TimeSpan receive, TimeSpan send)
     {
+        if (inheritedTimeouts)
+        {
+            return;
+        }
         SetReceiveTimeout(receive);
         Posix.SetSendTimeout(fd, send);
     }

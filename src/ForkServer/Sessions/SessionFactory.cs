@@ -27,6 +27,13 @@ public sealed class SessionFactory(ProtocolKind protocol, string prefix, int max
     /// <summary>How long a whole session may last; <see cref="TimeSpan.Zero"/> for no limit.</summary>
     public TimeSpan SessionTimeout { get; } = sessionTimeout;
 
+    /// <summary>
+    /// Whether the server's listening socket carries <see cref="IdleTimeout"/> as SO_RCVTIMEO and SO_SNDTIMEO, which
+    /// every socket accepted from it inherits (Linux copies a listener's options into each socket it accepts): a
+    /// session on such a socket need not set them (<see cref="DescriptorConnection"/>).
+    /// </summary>
+    public bool ListenerTimeouts { get; init; }
+
     public ISession Create() => Protocol switch
     {
         ProtocolKind.Greet => new GreetSession(),

@@ -23,6 +23,7 @@ public sealed class ForkModel(ServeOptions options, int listenFd, SessionFactory
     // Read in the parent: a property getter the child called first would be compiled in every child (Debug builds
     // do not inline it).
     private readonly TimeSpan? _leaveOrphan = options.LeaveOrphan;
+    private readonly bool _listenerTimeouts = sessions.ListenerTimeouts;
 
     public int Run(SignalFunnel funnel)
     {
@@ -36,7 +37,7 @@ public sealed class ForkModel(ServeOptions options, int listenFd, SessionFactory
     /// <summary>In the child: the client's session, then (to watch an orphan) the grandchild; the exit status.</summary>
     private int Serve(int client)
     {
-        int status = ServeSession(client);
+        int status = ServeSession(client, _listenerTimeouts);
         if (_leaveOrphan is { } stay)
         {
             Orphan.Leave(stay, log);
@@ -44,14 +45,17 @@ public sealed class ForkModel(ServeOptions options, int listenFd, SessionFactory
         return status;
     }
 
-    /// <summary>One session on the client's descriptor, closed after; the status that says how it ended.</summary>
-    private int ServeSession(int client)
+    /// <summary>
+    /// One session on the client's descriptor, closed after; the status that says how it ended. The socket has the
+    /// idle timeouts already if it came from the server's listener and that carries them.
+    /// </summary>
+    private int ServeSession(int client, bool inheritedTimeouts)
     {
-        var end = BlockingSessionRunner.Run(new DescriptorConnection(client), sessions, _session, _buffer);
+        var end = BlockingSessionRunner.Run(new DescriptorConnection(client, inheritedTimeouts), sessions, _session, _buffer);
         Posix.Close(client);
         return SessionEnds.ExitCode(end);
     }
 
     /// <summary>The warm-up's client, served in the parent by the very code a child runs.</summary>
-    private void ServeWarmup(int listener) => ServeSession(Posix.Accept(listener, out _));
+    private void ServeWarmup(int listener) => ServeSession(Posix.Accept(listener, out _), inheritedTimeouts: false);
 }

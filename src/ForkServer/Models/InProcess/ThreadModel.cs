@@ -105,7 +105,7 @@ public sealed class ThreadModel(ServeOptions options, int listenFd, SessionFacto
     {
         try
         {
-            var end = BlockingSessionRunner.Run(new DescriptorConnection(client), sessions, sessions.Create(), new byte[sessions.MaxMessage]);
+            var end = BlockingSessionRunner.Run(new DescriptorConnection(client, sessions.ListenerTimeouts), sessions, sessions.Create(), new byte[sessions.MaxMessage]);
             log.Info("closed", $"{peer}: session over ({SessionEnds.Describe(end, sessions)})",
                 new LogField("peer", peer.ToString()), new LogField("end", end.ToString()));
         }

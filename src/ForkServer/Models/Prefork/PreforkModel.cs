@@ -33,6 +33,8 @@ public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFact
     private readonly AcceptGate _workerGate = new(int.MaxValue, "sessions", log);
     private readonly ISession _session = sessions.Create();
     private readonly byte[] _buffer = new byte[sessions.MaxMessage];
+    // Read in the parent (a getter a worker called first would be code it makes).
+    private readonly bool _listenerTimeouts = sessions.ListenerTimeouts;
     // Workers told to go on SIGHUP that have not exited yet: they are not counted among the N.
     private readonly HashSet<int> _retiring = [];
     // --max-per-ip and --rate, shared by the workers; the warm-up's own until the workers are forked.
@@ -156,6 +158,7 @@ public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFact
     private void ServeOne(int listener)
     {
         int turn = _limits?.TakeTurn(listener) ?? -1;
+        // EAGAIN too: a listener that carries the sessions' idle timeout (SO_RCVTIMEO) ends a blocking accept after it.
         int client = Posix.Accept(listener, out var peer);
         if (client < 0)
         {
@@ -182,7 +185,7 @@ public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFact
             log.Info("accepted", $"worker {Posix.GetPid()} accepted {peer}", new LogField("peer", peer.ToString()));
         }
         _session.Reset();
-        var end = BlockingSessionRunner.Run(new DescriptorConnection(client), sessions, _session, _buffer);
+        var end = BlockingSessionRunner.Run(new DescriptorConnection(client, _listenerTimeouts && !_warming), sessions, _session, _buffer);
         // Counted before the close, so a client that has seen the end of its session is already counted.
         _served.Increment();
         Posix.Close(client);

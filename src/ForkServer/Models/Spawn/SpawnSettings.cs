@@ -23,6 +23,7 @@ public static class SpawnSettings
         Pair("idle-timeout", sessions.IdleTimeout.TotalSeconds.ToString("R", CultureInfo.InvariantCulture)),
         Pair("session-timeout", sessions.SessionTimeout.TotalSeconds.ToString("R", CultureInfo.InvariantCulture)),
         Pair("quit", sessions.QuitWord ? "q" : "none"),
+        Pair("listener-timeouts", sessions.ListenerTimeouts ? "1" : "0"),
         Pair("log", Names.Of(log)),
         Pair("quiet", quiet ? "1" : "0"));
 
@@ -42,7 +43,10 @@ public static class SpawnSettings
                 int.Parse(values["max-message"], CultureInfo.InvariantCulture),
                 TimeSpan.FromSeconds(double.Parse(values["idle-timeout"], CultureInfo.InvariantCulture)),
                 TimeSpan.FromSeconds(double.Parse(values["session-timeout"], CultureInfo.InvariantCulture)),
-                values["quit"] == "q");
+                values["quit"] == "q")
+            {
+                ListenerTimeouts = values["listener-timeouts"] == "1",
+            };
             return (sessions, Names.Parse<LogFormat>(values["log"]), values["quiet"] == "1");
         }
         catch (Exception e) when (e is FormatException or KeyNotFoundException or IndexOutOfRangeException or ArgumentException or OverflowException)

@@ -72,7 +72,7 @@ public static class SpawnedChild
 
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static int Serve(int client, SessionFactory sessions, Protocols.ISession session, byte[] buffer) =>
-        SessionEnds.ExitCode(BlockingSessionRunner.Run(new DescriptorConnection(client), sessions, session, buffer));
+        SessionEnds.ExitCode(BlockingSessionRunner.Run(new DescriptorConnection(client, sessions.ListenerTimeouts), sessions, session, buffer));
 
     /// <summary>
     /// Waits in the pool. First, while no client waits, one session against a socket pair (a message, a reply, the
@@ -90,7 +90,7 @@ public static class SpawnedChild
         }
         Posix.Send(ours, "warm-up"u8);
         Posix.ShutdownSend(ours);
-        BlockingSessionRunner.Run(new DescriptorConnection(theirs), sessions, sessions.Create(), buffer);
+        BlockingSessionRunner.Run(new DescriptorConnection(theirs, inheritedTimeouts: false), sessions, sessions.Create(), buffer);
         Posix.Close(theirs);
         Posix.Close(ours);
 
