@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ForkServer.Tests.Support;
 
 namespace ForkServer.Tests;
@@ -18,6 +19,10 @@ public sealed class SpawnModelTests
     /// <summary>The pids of the children serving clients, from the lines that say so, in order.</summary>
     private static List<int> Serving(ServerProcess server, bool pool) =>
         [.. server.Events(pool ? "handed" : "spawned").Select(e => e.GetProperty("child").GetInt32())];
+
+    /// <summary>The pool's lines that say it started a child in place of one that exited.</summary>
+    private static List<JsonElement> Refills(ServerProcess server) =>
+        [.. server.Events("pool").Where(e => e.GetProperty("message").GetString()!.StartsWith("pool refilled"))];
 
     [Theory]
     [InlineData(false)]
@@ -160,6 +165,72 @@ public sealed class SpawnModelTests
             e => Assert.Equal(0, e.GetProperty("exit_code").GetInt32()));
         // And the pool is kept: PoolSize waiting at least, never more than twice that.
         Assert.True(Wait.Until(() => ProcFs.ChildrenOf(server.Pid).Count is >= PoolSize and <= 2 * PoolSize, TimeSpan.FromSeconds(10)), server.Transcript());
+    }
+
+    [Fact]
+    public void APoolChildKilledWhileWaitingIsReplacedAtOnceNotWhenTheNextClientComes()
+    {
+        using var server = Start(pool: true);
+        server.WaitForLine(l => l.Contains("children started and waiting"), TimeSpan.FromSeconds(10));
+        var waiting = ProcFs.ChildrenOf(server.Pid).Select(c => c.Pid).ToList();
+        Assert.Equal(PoolSize, waiting.Count);
+        int killed = waiting[0];
+
+        ProcFs.Kill(killed, ProcFs.SIGKILL);
+        Assert.True(Wait.Until(() => Refills(server).Count == 1 && ProcFs.ChildrenOf(server.Pid) is { Count: PoolSize } now && now.All(c => c.Pid != killed),
+            TimeSpan.FromSeconds(10)), server.Transcript());
+        var reaped = Assert.Single(server.Events("reaped"));
+        Assert.Equal(killed, reaped.GetProperty("child").GetInt32());
+        Assert.Equal("SIGKILL", reaped.GetProperty("signal").GetString());
+        var refill = Assert.Single(Refills(server));
+        int replacement = refill.GetProperty("child").GetInt32();
+        Assert.DoesNotContain(replacement, waiting);
+        Assert.Contains(replacement, ProcFs.ChildrenOf(server.Pid).Select(c => c.Pid));
+        Assert.Equal(PoolSize, refill.GetProperty("waiting").GetInt32());
+        // No client came: the pool refilled on the death alone.
+        Assert.Empty(server.Events("handed"));
+
+        using (var client = new TcpClientSession(server.Port))
+        {
+            Assert.Equal("you send:after", client.Exchange("after", "you send:after"));
+        }
+        server.Signal(ProcFs.SIGTERM);
+        Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(20)));
+    }
+
+    [Fact]
+    public void APoolChildThatServedItsLastClientIsReplacedBeforeAnotherClientComes()
+    {
+        using var server = ServerProcess.Start(Build.Aot, "--model", "spawn", "--log", "json", "--workers", "1", "--clients-per-child", "2");
+        server.WaitForLine(l => l.Contains("children started and waiting"), TimeSpan.FromSeconds(10));
+        for (int i = 1; i <= 2; i++)
+        {
+            using (var client = new TcpClientSession(server.Port))
+            {
+                Assert.Equal($"you send:{i}", client.Exchange($"{i}", $"you send:{i}"));
+            }
+            // Back in line before the second client comes, so that client is its second and last.
+            Assert.True(Wait.Until(() => server.Events("returned").Count + server.Events("reaped").Count >= i, TimeSpan.FromSeconds(10)), server.Transcript());
+        }
+        var served = Serving(server, pool: true);
+        Assert.Equal(2, served.Count);
+        Assert.Equal(served[0], served[1]);
+        int done = served[0];
+        Assert.True(Wait.Until(() => server.Events("reaped").Any(e => e.GetProperty("child").GetInt32() == done), TimeSpan.FromSeconds(10)), server.Transcript());
+        Assert.Equal(0, server.Events("reaped").Single(e => e.GetProperty("child").GetInt32() == done).GetProperty("exit_code").GetInt32());
+        // One child waits again, not the one that exited, and no third client was needed to start it.
+        Assert.True(Wait.Until(() => ProcFs.ChildrenOf(server.Pid) is [var waiting] && waiting.Pid != done && ProcFs.IsAlive(waiting.Pid), TimeSpan.FromSeconds(10)),
+            server.Transcript());
+        Assert.Equal(2, server.Events("handed").Count);
+
+        using (var client = new TcpClientSession(server.Port))
+        {
+            Assert.Equal("you send:3", client.Exchange("3", "you send:3"));
+        }
+        server.Signal(ProcFs.SIGTERM);
+        Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(20)));
+        // The child started in its place when it took its first client waits: its exit left the pool full, and no refill ran.
+        Assert.Empty(Refills(server));
     }
 
     [Fact]

@@ -27,6 +27,9 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
     private Supervisor _supervisor = null!;
     private SignalFunnel _funnel = null!;
     private long _served;
+    // A child was reaped since the pool last refilled: a pool child's exit leaves the pool short, and any exit frees
+    // what a start that failed may have lacked (a process, descriptors).
+    private bool _reaped;
 
     // The client being forked for, and the child's body made once: the parent allocates nothing per client. Every
     // page it writes after a fork is copied, and every page its heap grows by is one more page table entry the next
@@ -55,6 +58,8 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
         {
             _sources.Release(label.Client);
             child.Pool?.Forget(pid);
+            // Only noted, for the loop's Refill: a fork here would add a child to the table in the middle of a reap.
+            _reaped = true;
         };
         ForkSafety.AssertNothingRunsBeside();
         string address = Listener.Where(listenFd);
@@ -109,6 +114,12 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
                 {
                     _gate.BacklogEmpty(children.Count);
                 }
+            }
+            // Last, before the next wait: children reaped in this pass (on a SIGCHLD, or before a fork under the accept
+            // policy) may have left the pool short.
+            if (_reaped && child.Pool is not null && !_supervisor.Stop.Requested)
+            {
+                Refill(child.Pool);
             }
         }
         Readiness.Stopping(log);
@@ -236,8 +247,31 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
     }
 
     /// <summary>
+    /// Starts children to wait in place of those reaped, until the pool has enough, so the next client does not wait for
+    /// a start. Only after a reap: a start that fails (logged) is tried again after the next reap or by the next client,
+    /// not on every pass, where a server out of processes or descriptors would fork and log without end.
+    /// </summary>
+    private void Refill(ChildPool pool)
+    {
+        _reaped = false;
+        while (pool.NeedsChild)
+        {
+            int pid = StartWaiting(pool);
+            if (pid <= 0)
+            {
+                return;
+            }
+            if (!log.Quiet)
+            {
+                log.Info("pool", $"pool refilled: started child {pid} to wait in place of one that exited ({pool.Waiting} waiting)",
+                    new LogField("child", pid), new LogField("waiting", pool.Waiting));
+            }
+        }
+    }
+
+    /// <summary>
     /// Forks a child to wait in the pool: its pid, or the negated errno of the fork, or of the channel made for it, that
-    /// failed (logged; the pool fills up again with the next client).
+    /// failed (logged; the pool fills up again after the next reap, or with the next client).
     /// </summary>
     private int StartWaiting(ChildPool pool)
     {
