@@ -16,12 +16,6 @@ namespace ForkServer.Models.Fork;
 [SupportedOSPlatform("linux")]
 public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChild child, EventLog log)
 {
-    /// <summary>
-    /// How long a client waits for a pool child to come back before one is started for it. A client that reconnects at
-    /// once is often accepted before its last child has said it is free again: a moment's wait saves a start-up.
-    /// </summary>
-    private const int ReturnWaitMilliseconds = 5;
-
     private readonly AcceptGate _gate = new(options.MaxChildren, "children", log, options.Rate);
     private readonly SourceLimit _sources = new(options.MaxPerIp, log);
     private Supervisor _supervisor = null!;
@@ -184,13 +178,13 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
 
     /// <summary>
     /// Gives the client to a waiting child, then starts another to wait in its place if the pool needs one. If none
-    /// waits: to a child that comes back from its client within <see cref="ReturnWaitMilliseconds"/>, else to one
+    /// waits: to a child that comes back from its client within <see cref="PoolLine.ReturnWaitMilliseconds"/>, else to one
     /// started now (the channel keeps the client until it reads it).
     /// </summary>
     private void HandOver(ChildPool pool, int client, PeerAddress peer, string? text)
     {
         int pid = pool.HandOver(client);
-        if (pid == 0 && pool.Returning > 0 && Posix.WaitReadable(pool.ReadyFd, ReturnWaitMilliseconds))
+        if (pid == 0 && pool.Returning > 0 && Posix.WaitReadable(pool.ReadyFd, PoolLine.ReturnWaitMilliseconds))
         {
             TakeBack(pool);
             pid = pool.HandOver(client);
