@@ -87,18 +87,21 @@ public sealed class ForkModelTests
     }
 
     [Theory]
-    [InlineData("fork")]
-    [InlineData("prefork")]
+    [InlineData(Build.Jit, "fork")]
+    [InlineData(Build.Jit, "prefork")]
     // The workers' per-source count and rate ring, in memory they share, are worker code too: at 40 a second the
     // workers wait for their turns and start and end rate episodes (a refusal, which these clients never meet, is
     // rehearsed in the parent all the same).
-    [InlineData("prefork", "--max-per-ip", "64", "--rate", "40/1")]
-    public void ForkedChildrenOfTheJitBuildMakeNoCode(string model, params string[] limits)
+    [InlineData(Build.Jit, "prefork", "--max-per-ip", "64", "--rate", "40/1")]
+    // Optimized, the JIT inlines a method into the warm-up that calls it, and a child that calls it too compiles it.
+    [InlineData(Build.JitOptimized, "fork")]
+    [InlineData(Build.JitOptimized, "prefork")]
+    public void ForkedChildrenOfTheJitBuildMakeNoCode(Build build, string model, params string[] limits)
     {
         // A child that compiles a method or makes a stub takes runtime locks another thread of the parent may have
         // held at the moment of fork, and can wait for them forever. The runtime's perf map (/tmp/perf-PID.map, which
         // children inherit open) gets one line for each piece of code made, by the parent or any child.
-        using var server = ServerProcess.StartUnder(["/usr/bin/env", "DOTNET_PerfMapEnabled=3"], Build.Jit, ["--model", model, "--quiet", .. limits]);
+        using var server = ServerProcess.StartUnder(["/usr/bin/env", "DOTNET_PerfMapEnabled=3"], build, ["--model", model, "--quiet", .. limits]);
         string perfMap = $"/tmp/perf-{server.Pid}.map";
         try
         {

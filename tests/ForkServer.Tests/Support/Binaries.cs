@@ -15,34 +15,47 @@ public static class Binaries
 
     public static string Client => Path.Combine(RepoRoot, "src", "Clients", "bin", Configuration, "net10.0", "forkclient");
 
-    /// <summary>The executable for <paramref name="build"/>; the NativeAOT one is published on first use.</summary>
-    public static string ServerFor(Build build) => build == Build.Jit ? Server : AotServer.Value;
-
-    private static readonly Lazy<string> AotServer = new(() => PublishAot("ForkServer", "forkserver"));
-
-    private static string PublishAot(string project, string name)
+    /// <summary>
+    /// The executable for <paramref name="build"/>; the NativeAOT one is published on first use, and so is the optimized
+    /// JIT one when the tests themselves are a Debug build.
+    /// </summary>
+    public static string ServerFor(Build build) => build switch
     {
-        string output = Path.Combine(RepoRoot, "artifacts", "aot", "linux-x64");
+        Build.Jit => Server,
+        Build.JitOptimized => Configuration == "Release" ? Server : OptimizedServer.Value,
+        _ => AotServer.Value,
+    };
+
+    private static readonly Lazy<string> AotServer = new(() => Fresh("ForkServer", Path.Combine("artifacts", "aot", "linux-x64"), "forkserver",
+        ["publish", "-r", "linux-x64", "-p:PublishAot=true"]));
+
+    private static readonly Lazy<string> OptimizedServer = new(() => Fresh("ForkServer", Path.Combine("src", "ForkServer", "bin", "Release", "net10.0"), "forkserver",
+        ["build"]));
+
+    /// <summary>The binary <paramref name="name"/> of <paramref name="project"/>, built again in Release with <paramref name="command"/> if it is stale.</summary>
+    private static string Fresh(string project, string outputDirectory, string name, string[] command)
+    {
+        string output = Path.Combine(RepoRoot, outputDirectory);
         string binary = Path.Combine(output, name);
         // A binary older than any source file (its own project's or the shared one's) would test yesterday's code; the build tool republishes it too.
         string sources = Path.Combine(RepoRoot, "src", project);
         bool stale = !File.Exists(binary) || new[] { sources, Path.Combine(RepoRoot, "src", "Shared") }
             .SelectMany(d => Directory.EnumerateFiles(d, "*.cs*", SearchOption.AllDirectories))
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
             .Any(f => File.GetLastWriteTimeUtc(f) > File.GetLastWriteTimeUtc(binary));
         if (stale)
         {
-            var publish = Process.Start(new ProcessStartInfo("dotnet",
-                ["publish", Path.Combine(sources, $"{project}.csproj"), "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-o", output, "--nologo", "-v", "quiet"])
+            var build = Process.Start(new ProcessStartInfo("dotnet",
+                [command[0], Path.Combine(sources, $"{project}.csproj"), "-c", "Release", .. command[1..], "-o", output, "--nologo", "-v", "quiet"])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             })!;
-            string log = publish.StandardOutput.ReadToEnd() + publish.StandardError.ReadToEnd();
-            publish.WaitForExit();
-            if (publish.ExitCode != 0)
+            string log = build.StandardOutput.ReadToEnd() + build.StandardError.ReadToEnd();
+            build.WaitForExit();
+            if (build.ExitCode != 0)
             {
-                throw new InvalidOperationException($"NativeAOT publish of {project} failed:\n{log}");
+                throw new InvalidOperationException($"dotnet {command[0]} of {project} in Release failed:\n{log}");
             }
         }
         return binary;
@@ -64,6 +77,14 @@ public static class Binaries
 /// <summary>Which build of the server a test runs.</summary>
 public enum Build
 {
+    /// <summary>The JIT build in the tests' own configuration.</summary>
     Jit,
+
+    /// <summary>
+    /// The JIT build in Release, whatever the tests' configuration: there the JIT inlines, which changes what a warm-up
+    /// compiles for a forked child.
+    /// </summary>
+    JitOptimized,
+
     Aot,
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
 using ForkServer.Interop;
 using ForkServer.Logging;
@@ -47,8 +48,11 @@ public sealed class ForkModel(ServeOptions options, int listenFd, SessionFactory
 
     /// <summary>
     /// One session on the client's descriptor, closed after; the status that says how it ended. The socket has the
-    /// idle timeouts already if it came from the server's listener and that carries them.
+    /// idle timeouts already if it came from the server's listener and that carries them. Never inlined: the warm-up's
+    /// call must compile the very method a child calls (inlined into the warm-up, with its constant argument folded,
+    /// it was compiled again in every child of a Release build).
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private int ServeSession(int client, bool inheritedTimeouts)
     {
         var end = BlockingSessionRunner.Run(new DescriptorConnection(client, inheritedTimeouts), sessions, _session, _buffer);
