@@ -285,12 +285,9 @@ public sealed class ExecTests : IDisposable
             using var refused = new TcpClientSession(server.Port);
             Assert.Equal("too many connections from your address\n", Encoding.UTF8.GetString(refused.ReceiveToEnd()));
         }
-        using (var other = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 10_000 })
+        using (var other = new TcpClientSession(server.Port, from: "127.0.0.2"))
         {
-            other.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
-            other.Connect(IPAddress.Loopback, server.Port);
-            var buffer = new byte[16];
-            Assert.Equal("1\n", Encoding.UTF8.GetString(buffer, 0, other.Receive(buffer)));
+            Assert.Equal("1\n", other.ReceiveText(2));
         }
         Assert.Equal("still here", served[0].Exchange("still here", "still here"));
         // The log's lines reach the test on a reader thread of their own, maybe after the client's bytes.

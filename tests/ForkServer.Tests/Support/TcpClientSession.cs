@@ -9,7 +9,8 @@ public sealed class TcpClientSession : IDisposable
 {
     private readonly Socket _socket;
 
-    public TcpClientSession(int port, string host = "127.0.0.1")
+    /// <param name="from">The local address to connect from (another source for per-IP limits: any 127.x.y.z is loopback).</param>
+    public TcpClientSession(int port, string host = "127.0.0.1", string? from = null)
     {
         var address = IPAddress.Parse(host);
         _socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
@@ -18,6 +19,10 @@ public sealed class TcpClientSession : IDisposable
             SendTimeout = 10_000,
             NoDelay = true,
         };
+        if (from is not null)
+        {
+            _socket.Bind(new IPEndPoint(IPAddress.Parse(from), 0));
+        }
         _socket.Connect(address, port);
     }
 
