@@ -1,3 +1,5 @@
+using ForkServer.Logging;
+
 namespace ForkServer.Models;
 
 /// <summary>
@@ -106,6 +108,15 @@ public sealed class PoolLine(int size, int clientsPerChild)
         _back.Push(pid);
         Waiting++;
         return true;
+    }
+
+    /// <summary>The line that says what became of a child back from its client (<paramref name="kept"/>: <see cref="Return"/>'s answer).</summary>
+    public void LogReturn(EventLog log, int pid, bool kept)
+    {
+        string next = kept ? "waits for the next" : $"{Waiting} wait already, so it is told to go";
+        log.Info("returned", $"child {pid} is done with its client and {next} ({Waiting} waiting)",
+            new LogField("child", pid), new LogField("kept", kept), new LogField("waiting", Waiting),
+            new LogField("clients_per_child", clientsPerChild));
     }
 
     /// <summary><paramref name="pid"/> has exited, or could not be given its client: true if it was in the pool, which it leaves.</summary>

@@ -39,6 +39,9 @@ public sealed class ChildPool
         }
     }
 
+    /// <summary>Who waits and who comes back.</summary>
+    public PoolLine Line => _line;
+
     public int Size => _line.Size;
 
     public int ClientsPerChild => _line.ClientsPerChild;

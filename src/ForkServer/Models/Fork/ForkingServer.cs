@@ -232,10 +232,7 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
             }
             if (!log.Quiet)
             {
-                string next = kept ? "waits for the next" : $"{pool.Waiting} wait already, so it is told to go";
-                log.Info("returned", $"child {pid} is done with its client and {next} ({pool.Waiting} waiting)",
-                    new LogField("child", pid), new LogField("kept", kept), new LogField("waiting", pool.Waiting),
-                    new LogField("clients_per_child", pool.ClientsPerChild));
+                pool.Line.LogReturn(log, pid, kept);
             }
         }
     }

@@ -293,10 +293,7 @@ public sealed class WindowsSpawnModel(ServeOptions options, IPAddress address, S
             {
                 child.StandardInput.Close();
             }
-            string next = kept ? "waits for the next" : $"{_line.Waiting} wait already, so it is told to go";
-            log.Info("returned", $"child {child.Id} is done with its client and {next} ({_line.Waiting} waiting)",
-                new LogField("child", child.Id), new LogField("kept", kept), new LogField("waiting", _line.Waiting),
-                new LogField("clients_per_child", _line.ClientsPerChild));
+            _line.LogReturn(log, child.Id, kept);
             Monitor.PulseAll(_gate);
         }
     }
