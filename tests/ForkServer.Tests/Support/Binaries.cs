@@ -32,8 +32,19 @@ public static class Binaries
     private static readonly Lazy<string> OptimizedServer = new(() => Fresh("ForkServer", Path.Combine("src", "ForkServer", "bin", "Release", "net10.0"), "forkserver",
         ["build"]));
 
+    // One build at a time: both build the shared project in Release, into the same obj directory.
+    private static readonly Lock ReleaseBuild = new();
+
     /// <summary>The binary <paramref name="name"/> of <paramref name="project"/>, built again in Release with <paramref name="command"/> if it is stale.</summary>
     private static string Fresh(string project, string outputDirectory, string name, string[] command)
+    {
+        lock (ReleaseBuild)
+        {
+            return FreshNow(project, outputDirectory, name, command);
+        }
+    }
+
+    private static string FreshNow(string project, string outputDirectory, string name, string[] command)
     {
         string output = Path.Combine(RepoRoot, outputDirectory);
         string binary = Path.Combine(output, name);
