@@ -39,9 +39,6 @@ public sealed class ChildPool
         }
     }
 
-    /// <summary>Who waits and who comes back.</summary>
-    public PoolLine Line => _line;
-
     public int Size => _line.Size;
 
     public int ClientsPerChild => _line.ClientsPerChild;
@@ -146,6 +143,9 @@ public sealed class ChildPool
         }
         return kept;
     }
+
+    /// <summary>The line that says what became of a child back from its client (<see cref="PoolLine.LogReturn"/>).</summary>
+    public void LogReturn(Logging.EventLog log, int pid, bool kept) => _line.LogReturn(log, pid, kept);
 
     /// <summary>The supervisor has reaped <paramref name="pid"/>: if it was the pool's, its channel closes.</summary>
     public void Forget(int pid)

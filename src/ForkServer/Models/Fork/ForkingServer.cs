@@ -232,7 +232,7 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
             }
             if (!log.Quiet)
             {
-                pool.Line.LogReturn(log, pid, kept);
+                pool.LogReturn(log, pid, kept);
             }
         }
     }
