@@ -121,6 +121,37 @@ public sealed class ForkModelTests
     }
 
     /// <summary>
+    /// A forked child looks up no symbol: every libc function it calls was bound before the first fork. A P/Invoke
+    /// bound lazily is looked up (dlsym, under the dynamic loader's lock) by the first process that calls it; NativeAOT
+    /// binds lazily unless told otherwise, and every child then looked up what the parent had never called
+    /// (sigemptyset, prctl, getppid, sigprocmask, _exit), ten page faults and a search of every loaded library per
+    /// child. The loader's debug output, which children inherit, starts each line with the pid that wrote it.
+    /// </summary>
+    [Theory]
+    [InlineData(Build.Jit)]
+    [InlineData(Build.Aot)]
+    public void ForkedChildrenLookUpNoSymbol(Build build)
+    {
+        string prefix = Path.Combine(Path.GetTempPath(), $"forkserver-ld-{Guid.NewGuid():N}");
+        using var server = ServerProcess.StartUnder(["/usr/bin/env", "LD_DEBUG=symbols", $"LD_DEBUG_OUTPUT={prefix}"], build, "--quiet");
+        string log = $"{prefix}.{server.Pid}";
+        try
+        {
+            ServeOneAtATime(server, 20);
+            var byChildren = File.ReadAllLines(log)
+                .Where(l => l.Contains("symbol=", StringComparison.Ordinal) && int.Parse(l.AsSpan(0, l.IndexOf(':'))) != server.Pid)
+                .ToList();
+            Assert.True(byChildren.Count == 0, $"children looked up {byChildren.Count} symbols:\n{string.Join('\n', byChildren.Take(20))}");
+            // The parent's own lookups are there: the log is the one the children wrote to.
+            Assert.Contains(File.ReadLines(log), l => l.Contains("symbol=", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(log);
+        }
+    }
+
+    /// <summary>
     /// A forked child allocates nothing on the managed heap: the allocator's slow path and the GC take locks that a
     /// thread of the parent may have held at the moment of fork. In a test mode each child reports what it allocated.
     /// </summary>

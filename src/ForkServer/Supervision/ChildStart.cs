@@ -66,7 +66,7 @@ public static class ChildStart
     /// class's child path and each of <paramref name="bodies"/> itself (the body, and the delegates it calls). What the
     /// bodies call, the parent runs beforehand (the warm-up). Compiled code lives in the process that compiled it, and a
     /// child that compiles takes runtime locks another thread of the parent may have held at the moment of fork.
-    /// NativeAOT needs none of it.
+    /// NativeAOT needs none of it: its code is compiled ahead, and its libc functions are bound when it is loaded.
     /// </summary>
     public static void Rehearse(ChildAttributes attributes, params ReadOnlySpan<Delegate> bodies)
     {

@@ -20,13 +20,17 @@ namespace ForkServer.Supervision;
 /// 10 000). The parent runs everything a child runs before it forks: the session twice (Sessions/Warmup.cs, twice so
 /// that interface call sites are bound too) and the start-up as a rehearsal (<see cref="ChildStart.Rehearse"/>). The
 /// project turns off tiered compilation (its background compiler is a thread that holds that lock) and W^X (whose
-/// double mapping a child cannot use). Tested: a child adds no line to the runtime's perf map.</item>
+/// double mapping a child cannot use). Tested: a child adds no line to the runtime's perf map. Nor does a child look
+/// up a symbol (dlsym, under the loader's lock): the JIT's rehearsal binds every libc function a child calls, and the
+/// NativeAOT build binds libc's when the program is loaded (DirectPInvoke in the project file). Tested: the loader's
+/// debug output shows no lookup by a child.</item>
 /// <item><b>A child allocates nothing</b> on the managed heap: the allocator's slow path and the GC take locks too.
 /// Sessions, buffers and texts a child needs are made in the parent beforehand; errors come back as numbers, not
 /// exceptions. Tested: with <see cref="AllocationReportVariable"/> set, each child reports what it allocated.</item>
 /// <item><b>A child leaves with _exit(2)</b>, never by returning into the runtime (<see cref="ChildStart"/>).</item>
 /// </list>
-/// NativeAOT compiles everything ahead of time, so rule 2 costs it nothing; rules 1, 3 and 4 hold for both builds.
+/// NativeAOT compiles everything ahead of time and binds libc at load, so rule 2 costs it nothing; rules 1, 3 and 4
+/// hold for both builds.
 /// </summary>
 [SupportedOSPlatform("linux")]
 public static class ForkSafety
