@@ -70,6 +70,8 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
             log.Info("pool", $"{pool.Waiting} children started and waiting for clients{each}", new LogField("waiting", pool.Waiting),
                 new LogField("clients_per_child", pool.ClientsPerChild));
         }
+        // Last before the loop, while no other thread runs: fork then copies only the pages of it the loop touches.
+        Processes.ProgramData.MoveToFile();
         // The third: pool children that are done with a client and wait for another (-1, which poll skips, if none do).
         Span<PollEntry> wait = [new PollEntry(listenFd, PollEntry.Readable), new PollEntry(funnel.Fd, PollEntry.Readable),
             new PollEntry(child.Pool?.ReadyFd ?? -1, PollEntry.Readable)];
