@@ -94,6 +94,7 @@ socat_pipe() { shift; exec socat "TCP-LISTEN:$1,fork,reuseaddr,bind=127.0.0.1,ba
 # The super-servers, each running cat per connection (an echo with no prefix): fork, then exec.
 tcpserver_cat() { shift; exec tcpserver -RHl localhost -c 1024 -b 1024 127.0.0.1 "$1" cat; }
 forkserver_exec_cat() { shift; exec "$aot" exec --quiet --port "$1" -- cat; }
+forkserver_exec_cat_jit() { shift; exec "$jit" exec --quiet --port "$1" -- cat; }
 socat_exec_cat() { shift; exec socat "TCP-LISTEN:$1,fork,reuseaddr,bind=127.0.0.1,backlog=1024" EXEC:cat; }
 
 # The cases, in the order of the table: label | reference label for the ratio | echo prefix | measure memory |
@@ -118,9 +119,12 @@ add "ForkServer fork, NativeAOT" "C fork (reference)" "you send:" yes "$aot" --q
 add "ForkServer fork, JIT" "C fork (reference)" "you send:" yes "$jit" --quiet --model fork
 add "ForkServer prefork, $workers workers, NativeAOT" "$prefork_ref" "you send:" no "$aot" --quiet --model prefork --workers "$workers"
 add "ForkServer prefork, $workers workers, JIT" "$prefork_ref" "you send:" no "$jit" --quiet --model prefork --workers "$workers"
+add "ForkServer spawn, $workers waiting, 1000 clients per child, NativeAOT" "" "you send:" no "$aot" --quiet --model spawn --workers "$workers" --clients-per-child 1000
 add "ForkServer spawn, $workers waiting, 1000 clients per child, JIT (issue 12)" "" "you send:" no "$jit" --quiet --model spawn --workers "$workers" --clients-per-child 1000
 add "ForkServer thread, NativeAOT" "" "you send:" no "$aot" --quiet --model thread
+add "ForkServer thread, JIT" "" "you send:" no "$jit" --quiet --model thread
 add "ForkServer select, NativeAOT" "" "you send:" no "$aot" --quiet --model select
+add "ForkServer select, JIT" "" "you send:" no "$jit" --quiet --model select
 add "tutorial forking server (Python 3)" "C fork (reference)" "you send:" yes tutorial
 command -v python3 >/dev/null || skipped["tutorial forking server (Python 3)"]="python3 not installed"
 add "socat fork PIPE (no prefix)" "C fork (reference)" "" yes socat_pipe
@@ -130,6 +134,8 @@ add "$exec_ref" "" "" yes tcpserver_cat
 command -v tcpserver >/dev/null || skipped[$exec_ref]="not installed (apt-get install ucspi-tcp)"
 add "ForkServer exec -- cat, NativeAOT" "$exec_ref" "" yes forkserver_exec_cat
 [ -x "$aot" ] || skipped["ForkServer exec -- cat, NativeAOT"]="not built: $aot"
+add "ForkServer exec -- cat, JIT" "$exec_ref" "" yes forkserver_exec_cat_jit
+[ -x "$jit" ] || skipped["ForkServer exec -- cat, JIT"]="not built: $jit"
 add "socat fork EXEC:cat" "$exec_ref" "" yes socat_exec_cat
 command -v socat >/dev/null || skipped["socat fork EXEC:cat"]="not installed (apt-get install socat)"
 [ -x "$forkclient" ] || skipped[$forkclient_row]="not built: $forkclient"
