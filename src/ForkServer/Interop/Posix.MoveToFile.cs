@@ -5,50 +5,52 @@ namespace ForkServer.Interop;
 public static partial class Posix
 {
     /// <summary>
-    /// Puts the private, writable memory at [<paramref name="start"/>, +<paramref name="length"/>) (page-aligned) in a
-    /// new memory file named <paramref name="name"/> (NUL-terminated): memfd_create(2), the bytes written to it, then
-    /// mmap(2) of that file MAP_PRIVATE | MAP_FIXED over the same addresses, and madvise(2) MADV_RANDOM, so that a
-    /// read maps the one page it reads, not the pages around it. The process sees the same bytes and its writes stay
-    /// its own, as before; but a page it has not touched since is the file's, not a page of its own, and fork(2)
-    /// copies no page-table entry for it. Allocates nothing. Only for memory no other thread writes meanwhile (such a
-    /// write would be lost) and that nothing releases with madvise (a released page would read back the file, not
-    /// zeros).
+    /// memfd_create(2), close-on-exec: a new memory file named <paramref name="name"/> (NUL-terminated); its descriptor,
+    /// or -EMFILE, -ENFILE or -ENOMEM when none can be made.
     /// </summary>
-    public static unsafe void MoveToFile(nint start, nuint length, ReadOnlySpan<byte> name)
+    public static unsafe int MemoryFile(ReadOnlySpan<byte> name)
     {
         int fd;
         fixed (byte* text = name)
         {
             fd = LibC.memfd_create(text, LibC.MFD_CLOEXEC);
         }
-        if (fd < 0)
+        return fd >= 0 ? fd : Failed("memfd_create", Errno.EMFILE, Errno.ENFILE, Errno.ENOMEM);
+    }
+
+    /// <summary>
+    /// Puts the private, writable memory at [<paramref name="start"/>, +<paramref name="length"/>) (page-aligned) in the
+    /// empty memory file <paramref name="file"/>: the bytes written to it, then mmap(2) of it MAP_PRIVATE | MAP_FIXED over
+    /// the same addresses, and madvise(2) MADV_RANDOM, so that a read maps the one page it reads and not the pages around
+    /// it. The process sees the same bytes and its writes stay its own, as before; but a page it has not touched since
+    /// is the file's, not a page of its own, and fork(2) copies no page-table entry for it. Returns 0, or -ENOSPC or
+    /// -ENOMEM when the file could not take the bytes (nothing has changed then). Allocates nothing. Only for memory no
+    /// other thread writes meanwhile (such a write would be lost) and that nothing releases with madvise (a released
+    /// page would read back the file, not zeros).
+    /// </summary>
+    public static unsafe int MoveToFile(int file, nint start, nuint length)
+    {
+        for (nuint done = 0; done < length;)
         {
-            Failed("memfd_create");
+            long n = LibC.write(file, (byte*)start + done, (size_t)(ulong)(length - done));
+            if (n > 0)
+            {
+                done += (nuint)n;
+            }
+            else if (n < 0 && !Interrupted())
+            {
+                return Failed("write", Errno.ENOSPC, Errno.ENOMEM);
+            }
         }
-        try
+        void* mapped = LibC.mmap((void*)start, (size_t)(ulong)length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_PRIVATE | LibC.MAP_FIXED, file, 0);
+        if (mapped == LibC.MAP_FAILED)
         {
-            for (nuint done = 0; done < length;)
-            {
-                long n = LibC.write(fd, (byte*)start + done, (size_t)(ulong)(length - done));
-                if (n < 0 && !Interrupted())
-                {
-                    Failed("write");
-                }
-                done += n > 0 ? (nuint)n : 0;
-            }
-            void* mapped = LibC.mmap((void*)start, (size_t)(ulong)length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_PRIVATE | LibC.MAP_FIXED, fd, 0);
-            if (mapped == LibC.MAP_FAILED)
-            {
-                Failed("mmap");
-            }
-            if (LibC.madvise(mapped, (size_t)(ulong)length, LibC.MADV_RANDOM) != 0)
-            {
-                Failed("madvise");
-            }
+            Failed("mmap");
         }
-        finally
+        if (LibC.madvise(mapped, (size_t)(ulong)length, LibC.MADV_RANDOM) != 0)
         {
-            LibC.close(fd);
+            Failed("madvise");
         }
+        return 0;
     }
 }

@@ -3,6 +3,7 @@ using System.Runtime.Versioning;
 using ForkServer.Interop;
 using ForkServer.Logging;
 using ForkServer.Networking;
+using ForkServer.Processes;
 using ForkServer.Supervision;
 
 namespace ForkServer.Models.Fork;
@@ -56,6 +57,9 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
             _reaped = true;
         };
         ForkSafety.AssertNothingRunsBeside();
+        // The memory file for the executable's .bss, made before the server says it listens (so that its descriptors
+        // do not change after that line) and filled last before the loop.
+        var programData = ProgramData.Open(out string? dataStays);
         string address = Listener.Where(listenFd);
         string model = Cli.Names.Of(options.Model);
         string reap = Cli.Names.Of(options.Reap);
@@ -70,8 +74,14 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
             log.Info("pool", $"{pool.Waiting} children started and waiting for clients{each}", new LogField("waiting", pool.Waiting),
                 new LogField("clients_per_child", pool.ClientsPerChild));
         }
-        // Last before the loop, while no other thread runs: fork then copies only the pages of it the loop touches.
-        Processes.ProgramData.MoveToFile();
+        // Last before the loop: the executable's .bss goes into a memory file, and fork copies only the pages of it the
+        // loop touches from then on.
+        dataStays ??= programData?.Move();
+        if (dataStays is not null)
+        {
+            log.Info("program-data", $"the program's data stays in private memory, which every fork copies: {dataStays}",
+                new LogField("error", dataStays));
+        }
         // The third: pool children that are done with a client and wait for another (-1, which poll skips, if none do).
         Span<PollEntry> wait = [new PollEntry(listenFd, PollEntry.Readable), new PollEntry(funnel.Fd, PollEntry.Readable),
             new PollEntry(child.Pool?.ReadyFd ?? -1, PollEntry.Readable)];
