@@ -5,20 +5,6 @@ namespace ForkServer.Interop;
 public static partial class Posix
 {
     /// <summary>
-    /// memfd_create(2), close-on-exec: a new memory file named <paramref name="name"/> (NUL-terminated); its descriptor,
-    /// or -EMFILE, -ENFILE or -ENOMEM when none can be made.
-    /// </summary>
-    public static unsafe int MemoryFile(ReadOnlySpan<byte> name)
-    {
-        int fd;
-        fixed (byte* text = name)
-        {
-            fd = LibC.memfd_create(text, LibC.MFD_CLOEXEC);
-        }
-        return fd >= 0 ? fd : Failed("memfd_create", Errno.EMFILE, Errno.ENFILE, Errno.ENOMEM);
-    }
-
-    /// <summary>
     /// Puts the private, writable memory at [<paramref name="start"/>, +<paramref name="length"/>) (page-aligned) in the
     /// empty memory file <paramref name="file"/>: the bytes written to it, then mmap(2) of it MAP_PRIVATE | MAP_FIXED over
     /// the same addresses, and madvise(2) MADV_RANDOM, so that a read maps the one page it reads and not the pages around
