@@ -282,6 +282,8 @@ public sealed class InitTests : IDisposable
         WaitForLine(file, "ready", process);
         process.Signal(ProcFs.SIGTERM);
         WaitForLine(file, "TERM", process);
+        // The child can record the signal before the line that says it was forwarded reaches us.
+        Assert.True(Wait.Until(() => process.Events("forwarded").Count == 1, Patience), process.Transcript());
         var delayed = process.Events("signal-delayed").Single();
         var forwarded = process.Events("forwarded").Single();
         Assert.True(forwarded.GetProperty("time").GetDateTimeOffset() - delayed.GetProperty("time").GetDateTimeOffset() >= TimeSpan.FromSeconds(1.4), process.Transcript());
