@@ -48,10 +48,11 @@ public static class Binaries
     {
         string output = Path.Combine(RepoRoot, outputDirectory);
         string binary = Path.Combine(output, name);
-        // A binary older than any source file (its own project's or the shared one's) would test yesterday's code; the build tool republishes it too.
+        // A binary older than any file of its project's or the shared project's (sources, project file, ChildPath.order)
+        // would test yesterday's code; the build tool republishes it too.
         string sources = Path.Combine(RepoRoot, "src", project);
         bool stale = !File.Exists(binary) || new[] { sources, Path.Combine(RepoRoot, "src", "Shared") }
-            .SelectMany(d => Directory.EnumerateFiles(d, "*.cs*", SearchOption.AllDirectories))
+            .SelectMany(d => Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
             .Any(f => File.GetLastWriteTimeUtc(f) > File.GetLastWriteTimeUtc(binary));
         if (stale)
