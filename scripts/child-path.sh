@@ -63,7 +63,8 @@ import bisect, glob, os, subprocess, sys
 symbols = []
 for line in subprocess.run(["nm", "-n", sys.argv[1]], capture_output=True, text=True, check=True).stdout.splitlines():
     fields = line.split()
-    if len(fields) == 3 and fields[1] in "tT":
+    # Section markers (__start___managedcode) share an address with the first method: not names of code.
+    if len(fields) == 3 and fields[1] in "tT" and not fields[2].startswith(("__start_", "__stop_")):
         symbols.append((int(fields[0], 16), fields[2]))
 starts = [s[0] for s in symbols]
 seen = []

@@ -23,9 +23,7 @@ public static class BlockingSessionRunner
     {
         var idle = sessions.IdleTimeout;
         client.SetTimeouts(idle, idle);
-        long deadline = sessions.SessionTimeout > TimeSpan.Zero
-            ? Stopwatch.GetTimestamp() + (long)(sessions.SessionTimeout.TotalSeconds * Stopwatch.Frequency)
-            : long.MaxValue;
+        long deadline = sessions.SessionTimestamps == long.MaxValue ? long.MaxValue : Stopwatch.GetTimestamp() + sessions.SessionTimestamps;
         var receiveTimeout = idle;
         var reply = session.Open();
         if (Send(client, reply.Bytes.Span) is { } failed)

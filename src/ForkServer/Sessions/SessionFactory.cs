@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using ForkServer.Protocols;
 
@@ -27,6 +28,16 @@ public sealed class SessionFactory(ProtocolKind protocol, string prefix, int max
     /// <summary>How long a whole session may last; <see cref="TimeSpan.Zero"/> for no limit.</summary>
     public TimeSpan SessionTimeout { get; } = sessionTimeout;
 
+    /// <summary><see cref="IdleTimeout"/> in <see cref="Stopwatch"/> timestamps.</summary>
+    public long IdleTimestamps { get; } = Timestamps(idleTimeout);
+
+    /// <summary>
+    /// <see cref="SessionTimeout"/> in <see cref="Stopwatch"/> timestamps, or long.MaxValue for no limit. Worked out
+    /// once, in the parent: a forked child's session then does no floating-point arithmetic, whose constants are one
+    /// more page of the executable for each child to fault in.
+    /// </summary>
+    public long SessionTimestamps { get; } = sessionTimeout > TimeSpan.Zero ? Timestamps(sessionTimeout) : long.MaxValue;
+
     /// <summary>
     /// Whether the server's listening socket carries <see cref="IdleTimeout"/> as SO_RCVTIMEO and SO_SNDTIMEO, which
     /// every socket accepted from it inherits (Linux copies a listener's options into each socket it accepts): a
@@ -45,4 +56,7 @@ public sealed class SessionFactory(ProtocolKind protocol, string prefix, int max
 
     /// <summary>The one line a client gets when its session reaches <see cref="SessionTimeout"/>.</summary>
     public byte[] SessionNotice { get; } = Encoding.UTF8.GetBytes($"session limit of {sessionTimeout.TotalSeconds:0.###} s reached: closing the connection\n");
+
+    // Capped so that a timestamp plus it cannot overflow.
+    private static long Timestamps(TimeSpan time) => (long)Math.Min(time.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 4);
 }

@@ -36,6 +36,15 @@ public sealed class EchoSession(byte[] prefix, int maxMessage, bool quitWord = t
         return new Reply(_reply.AsMemory(0, prefix.Length + data.Length), Close: false);
     }
 
-    public static bool IsQuit(ReadOnlySpan<byte> data) =>
-        data.TrimEnd("\r\n"u8) is [(byte)'q' or (byte)'Q'];
+    // A plain loop, not TrimEnd: its vectorized search reads constants from a page of the executable that every forked
+    // child would fault in for this one call.
+    public static bool IsQuit(ReadOnlySpan<byte> data)
+    {
+        int end = data.Length;
+        while (end > 0 && data[end - 1] is (byte)'\r' or (byte)'\n')
+        {
+            end--;
+        }
+        return end == 1 && data[0] is (byte)'q' or (byte)'Q';
+    }
 }

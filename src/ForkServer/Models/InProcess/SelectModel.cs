@@ -26,8 +26,6 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
     private readonly SessionHost _host = new(log, options.MaxPerIp);
     private readonly List<Client> _clients = [];
     private readonly byte[] _buffer = new byte[sessions.MaxMessage];
-    private readonly long _idleTicks = Ticks(sessions.IdleTimeout);
-    private readonly long _sessionTicks = sessions.SessionTimeout > TimeSpan.Zero ? Ticks(sessions.SessionTimeout) : long.MaxValue;
     private PollEntry[] _wait = new PollEntry[FirstClient + 16];
     private bool _watchInput;
     private string? _inputStop;
@@ -198,16 +196,16 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
         for (int i = _clients.Count - 1; i >= 0; i--)
         {
             var client = _clients[i];
-            if (now - client.Started >= _sessionTicks)
+            if (now - client.Started >= sessions.SessionTimestamps)
             {
                 Posix.Send(client.Fd, sessions.SessionNotice, dontWait: true);
                 End(client, SessionEnd.SessionTimeout);
             }
-            else if (client.HasPending && now - client.LastProgress >= _idleTicks)
+            else if (client.HasPending && now - client.LastProgress >= sessions.IdleTimestamps)
             {
                 End(client, SessionEnd.ClientNotReading);
             }
-            else if (!client.HasPending && now - client.LastHeard >= _idleTicks)
+            else if (!client.HasPending && now - client.LastHeard >= sessions.IdleTimestamps)
             {
                 Posix.Send(client.Fd, sessions.IdleNotice, dontWait: true);
                 End(client, SessionEnd.IdleTimeout);
@@ -226,8 +224,8 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
         long nearest = long.MaxValue;
         foreach (var client in _clients)
         {
-            long idle = (client.HasPending ? client.LastProgress : client.LastHeard) + _idleTicks;
-            long session = _sessionTicks == long.MaxValue ? long.MaxValue : client.Started + _sessionTicks;
+            long idle = (client.HasPending ? client.LastProgress : client.LastHeard) + sessions.IdleTimestamps;
+            long session = sessions.SessionTimestamps == long.MaxValue ? long.MaxValue : client.Started + sessions.SessionTimestamps;
             nearest = Math.Min(nearest, Math.Min(idle, session));
         }
         return (int)Math.Clamp((nearest - now) * 1000 / Stopwatch.Frequency + 1, 0, int.MaxValue);
@@ -242,8 +240,6 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
         Posix.Close(client.Fd);
         log.Info("closed", $"{client.Peer}: {why}", new LogField("peer", client.Peer.ToString()));
     }
-
-    private static long Ticks(TimeSpan time) => (long)Math.Min(time.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 4);
 
     /// <summary>One client of the loop: its socket, its session, the reply it has not taken yet, and its clocks.</summary>
     private sealed class Client(int fd, PeerAddress peer, ISession session, long started)
