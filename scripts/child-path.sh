@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the methods a forked child of the NativeAOT build runs, in the order it first runs them: what
-# src/ForkServer/ChildPath.order holds, which the compiler lays out first (IlcOrderFile), side by side.
+# src/ForkServer/ChildPath.order holds, and what the compiler lays out together, first (IlcOrderFile).
 # A child gets no page-table entry of the executable's code from fork: each page it runs is a page fault that maps
 # the 16 pages around it, and its exit unmaps them again. Scattered over 2.5 MiB of code, a child ran 15 such windows.
 # How: gdb single-steps the child of one connection (it follows the fork), from fork(2) to _exit(2) or execve(2),
@@ -25,7 +25,7 @@ gdb.execute("stepi", to_string=True)
 pid = gdb.selected_inferior().pid
 # Single-stepping the vDSO's clock_gettime never ends (its retry loop sees the steps): step over it whole.
 vdso = [tuple(int(x, 16) for x in line.split()[0].split("-")) for line in open(f"/proc/{pid}/maps") if "[vdso]" in line]
-with open("PCS", "w") as out:
+with open(pcs, "w") as out:  # pcs: set by the caller, the file for the addresses
     for _ in range(1_000_000):
         try:
             if not gdb.selected_inferior().progspace.filename.endswith("/forkserver"):
@@ -37,18 +37,29 @@ with open("PCS", "w") as out:
             break
 PY
 
+# wait_for WHAT COMMAND...: until COMMAND prints something, for 20 s at most.
+wait_for() {
+  local what=$1
+  shift
+  for _ in $(seq 200); do
+    [ -n "$("$@" 2>/dev/null)" ] && return 0
+    sleep 0.1
+  done
+  echo "gave up waiting for $what" >&2
+  exit 1
+}
+
 # trace NAME CLIENT-INPUT SERVER-ARGS... (PORT stands for the port): the addresses one child ran, in $work/NAME.pcs.
 trace() {
   local name=$1 input=$2 port=$((22700 + RANDOM % 200))
   shift 2
   "$out/forkserver" "${@/PORT/$port}" >/dev/null 2>&1 &
   local server=$!
-  until ss -Hltn "sport = :$port" | grep -q .; do sleep 0.05; done
+  wait_for "the server on port $port" ss -Hltn "sport = :$port"
   cp "/proc/$server/maps" "$work/$name.maps"
-  sed "s|\"PCS\"|\"$work/$name.pcs\"|" "$work/step.py" >"$work/$name.py"
-  gdb -q -batch -p "$server" -x "$work/$name.py" >"$work/$name.gdb" 2>&1 &
+  gdb -q -batch -p "$server" -ex "python pcs = '$work/$name.pcs'" -x "$work/step.py" >"$work/$name.gdb" 2>&1 &
   local debugger=$!
-  until grep -q "Catchpoint" "$work/$name.gdb" 2>/dev/null; do sleep 0.1; done
+  wait_for "gdb's catchpoint" grep -s "Catchpoint" "$work/$name.gdb"
   printf "%b" "$input" | timeout 120 nc -N 127.0.0.1 "$port" >/dev/null || true
   wait "$debugger" || true
   kill "$server"
