@@ -162,12 +162,10 @@ public sealed class ForkModelTests
     {
         using var server = ServerProcess.Start(Build.Aot, "--quiet");
         ServeOneAtATime(server, 100);
-        string[] smaps = File.ReadAllLines($"/proc/{server.Pid}/smaps");
-        int at = Array.FindIndex(smaps, l => l.EndsWith("/memfd:forkserver-bss (deleted)", StringComparison.Ordinal));
-        Assert.True(at >= 0, "no mapping of the memory file:\n" + string.Join('\n', File.ReadAllLines($"/proc/{server.Pid}/maps")));
-        long Kib(string field) => long.Parse(smaps.Skip(at + 1).First(l => l.StartsWith(field + ":", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
-        Assert.True(Kib("Size") >= 512, $"the .bss is {Kib("Size")} KiB");
-        Assert.True(Kib("Rss") * 2 < Kib("Size"), $"{Kib("Rss")} KiB of {Kib("Size")} KiB are in the server's page table");
+        var bss = ProcFs.Mapping(server.Pid, l => l.EndsWith("/memfd:forkserver-bss (deleted)", StringComparison.Ordinal));
+        Assert.True(bss is not null, "no mapping of the memory file:\n" + string.Join('\n', File.ReadAllLines($"/proc/{server.Pid}/maps")));
+        Assert.True(bss["Size"] >= 512, $"the .bss is {bss["Size"]} KiB");
+        Assert.True(bss["Rss"] * 2 < bss["Size"], $"{bss["Rss"]} KiB of {bss["Size"]} KiB are in the server's page table");
     }
 
     /// <summary>
@@ -183,11 +181,9 @@ public sealed class ForkModelTests
         using var client = new TcpClientSession(server.Port);
         Assert.Equal("you send:hi", client.Exchange("hi", "you send:hi"));
         int child = ChildServing(server, client, "fork", before: 0);
-        string[] smaps = File.ReadAllLines($"/proc/{child}/smaps");
-        int at = Array.FindIndex(smaps, l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, "r-xp", .., var path] && path.EndsWith("/forkserver", StringComparison.Ordinal));
-        Assert.True(at >= 0, "no code mapping of the executable:\n" + string.Join('\n', File.ReadAllLines($"/proc/{child}/maps")));
-        long rss = long.Parse(smaps.Skip(at + 1).First(l => l.StartsWith("Rss:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
-        Assert.True(rss <= 384, $"the child has {rss} KiB of the executable's code mapped");
+        var code = ProcFs.Mapping(child, l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, "r-xp", .., var path] && path.EndsWith("/forkserver", StringComparison.Ordinal));
+        Assert.True(code is not null, "no code mapping of the executable:\n" + string.Join('\n', File.ReadAllLines($"/proc/{child}/maps")));
+        Assert.True(code["Rss"] <= 384, $"the child has {code["Rss"]} KiB of the executable's code mapped");
         client.Send("q");
         Assert.True(client.ServerClosed());
     }

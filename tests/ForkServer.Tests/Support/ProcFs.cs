@@ -154,6 +154,24 @@ public static partial class ProcFs
         [.. File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("Uid:"))["Uid:".Length..]
             .Split('\t', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)];
 
+    /// <summary>
+    /// The KiB fields (Size, Rss, ...) of the first mapping in /proc/PID/smaps whose header line (the line /proc/PID/maps
+    /// has for it) matches <paramref name="header"/>; null if none does.
+    /// </summary>
+    public static Dictionary<string, long>? Mapping(int pid, Predicate<string> header)
+    {
+        string[] smaps = File.ReadAllLines($"/proc/{pid}/smaps");
+        int at = Array.FindIndex(smaps, header);
+        if (at < 0)
+        {
+            return null;
+        }
+        return smaps.Skip(at + 1).TakeWhile(l => !l.StartsWith("VmFlags:", StringComparison.Ordinal))
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(w => w is [_, _, "kB"])
+            .ToDictionary(w => w[0].TrimEnd(':'), w => long.Parse(w[1]));
+    }
+
     public static bool IsRoot => geteuid() == 0;
 
     public static void Kill(int pid, int signal) => kill(pid, signal);
