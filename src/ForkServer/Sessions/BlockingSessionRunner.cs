@@ -23,7 +23,7 @@ public static class BlockingSessionRunner
     {
         var idle = sessions.IdleTimeout;
         client.SetTimeouts(idle, idle);
-        long deadline = sessions.SessionTimestamps == long.MaxValue ? long.MaxValue : Stopwatch.GetTimestamp() + sessions.SessionTimestamps;
+        long deadline = sessions.SessionDeadline(Stopwatch.GetTimestamp());
         var receiveTimeout = idle;
         var reply = session.Open();
         if (Send(client, reply.Bytes.Span) is { } failed)

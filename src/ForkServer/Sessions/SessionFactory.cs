@@ -38,6 +38,9 @@ public sealed class SessionFactory(ProtocolKind protocol, string prefix, int max
     /// </summary>
     public long SessionTimestamps { get; } = sessionTimeout > TimeSpan.Zero ? Timestamps(sessionTimeout) : long.MaxValue;
 
+    /// <summary>When a session started at the timestamp <paramref name="started"/> must end; long.MaxValue for never.</summary>
+    public long SessionDeadline(long started) => SessionTimestamps == long.MaxValue ? long.MaxValue : started + SessionTimestamps;
+
     /// <summary>
     /// Whether the server's listening socket carries <see cref="IdleTimeout"/> as SO_RCVTIMEO and SO_SNDTIMEO, which
     /// every socket accepted from it inherits (Linux copies a listener's options into each socket it accepts): a

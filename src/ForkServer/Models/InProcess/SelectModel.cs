@@ -225,7 +225,7 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
         foreach (var client in _clients)
         {
             long idle = (client.HasPending ? client.LastProgress : client.LastHeard) + sessions.IdleTimestamps;
-            long session = sessions.SessionTimestamps == long.MaxValue ? long.MaxValue : client.Started + sessions.SessionTimestamps;
+            long session = sessions.SessionDeadline(client.Started);
             nearest = Math.Min(nearest, Math.Min(idle, session));
         }
         return (int)Math.Clamp((nearest - now) * 1000 / Stopwatch.Frequency + 1, 0, int.MaxValue);
