@@ -141,14 +141,13 @@ public sealed class SignalTests
             var children = ProcFs.ChildrenOf(server.Pid).Select(c => c.Pid).ToList();
             foreach (int child in children)
             {
-                var status = File.ReadAllLines($"/proc/{child}/status").ToDictionary(l => l.Split(':')[0], l => l.Split(':')[1].Trim());
                 // A prefork worker blocks SIGHUP only while it serves a client, so a restart lets the session end.
-                ulong blocked = Convert.ToUInt64(status["SigBlk"], 16);
+                ulong blocked = Convert.ToUInt64(ProcFs.StatusField(child, "SigBlk"), 16);
                 Assert.True(blocked == 0 || (model == "prefork" && blocked == 1UL << (ProcFs.SIGHUP - 1)), $"child {child} blocks {blocked:x}");
                 // Signals 32 and 33 are glibc's own (thread cancellation, set*id), which no program can change.
-                Assert.Equal(0UL, Convert.ToUInt64(status["SigCgt"], 16) & ~(3UL << 31));
+                Assert.Equal(0UL, Convert.ToUInt64(ProcFs.StatusField(child, "SigCgt"), 16) & ~(3UL << 31));
                 // SIGPIPE alone stays ignored: its log may be a closed pipe.
-                Assert.Equal("0000000000001000", status["SigIgn"]);
+                Assert.Equal("0000000000001000", ProcFs.StatusField(child, "SigIgn"));
             }
             ProcFs.Kill(children[0], ProcFs.SIGQUIT);
             ProcFs.Kill(children[1], ProcFs.SIGSEGV);

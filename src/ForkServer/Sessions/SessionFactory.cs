@@ -31,15 +31,13 @@ public sealed class SessionFactory(ProtocolKind protocol, string prefix, int max
     /// <summary><see cref="IdleTimeout"/> in <see cref="Stopwatch"/> timestamps.</summary>
     public long IdleTimestamps { get; } = Timestamps(idleTimeout);
 
-    /// <summary>
-    /// <see cref="SessionTimeout"/> in <see cref="Stopwatch"/> timestamps, or long.MaxValue for no limit. Worked out
-    /// once, in the parent: a forked child's session then does no floating-point arithmetic, whose constants are one
-    /// more page of the executable for each child to fault in.
-    /// </summary>
-    public long SessionTimestamps { get; } = sessionTimeout > TimeSpan.Zero ? Timestamps(sessionTimeout) : long.MaxValue;
+    // SessionTimeout in Stopwatch timestamps, or long.MaxValue for no limit. Worked out once, in the parent: a forked
+    // child's session then does no floating-point arithmetic, whose constants are one more page of the executable for
+    // each child to fault in.
+    private readonly long _sessionTimestamps = sessionTimeout > TimeSpan.Zero ? Timestamps(sessionTimeout) : long.MaxValue;
 
     /// <summary>When a session started at the timestamp <paramref name="started"/> must end; long.MaxValue for never.</summary>
-    public long SessionDeadline(long started) => SessionTimestamps == long.MaxValue ? long.MaxValue : started + SessionTimestamps;
+    public long SessionDeadline(long started) => _sessionTimestamps == long.MaxValue ? long.MaxValue : started + _sessionTimestamps;
 
     /// <summary>
     /// Whether the server's listening socket carries <see cref="IdleTimeout"/> as SO_RCVTIMEO and SO_SNDTIMEO, which

@@ -107,9 +107,19 @@ public static partial class ProcFs
     /// <summary>Whether a process is alive: it exists and is not a zombie.</summary>
     public static bool IsAlive(int pid) => Read(pid) is { State: not 'Z' and not 'X' };
 
+    /// <summary>
+    /// The value of one field of /proc/PID/status (a thread's, /proc/PID/task/TID/status, with <paramref name="tid"/>),
+    /// trimmed: <c>StatusField(pid, "SigIgn")</c> is <c>0000000000001000</c>.
+    /// </summary>
+    public static string StatusField(int pid, string name, int? tid = null)
+    {
+        string path = tid is int thread ? $"/proc/{pid}/task/{thread}/status" : $"/proc/{pid}/status";
+        string key = name + ":";
+        return File.ReadLines(path).First(l => l.StartsWith(key, StringComparison.Ordinal))[key.Length..].Trim();
+    }
+
     /// <summary>The blocked-signal mask of one thread (SigBlk in /proc/PID/task/TID/status).</summary>
-    public static ulong BlockedSignals(int pid, int tid) =>
-        Convert.ToUInt64(File.ReadLines($"/proc/{pid}/task/{tid}/status").First(l => l.StartsWith("SigBlk:"))["SigBlk:".Length..].Trim(), 16);
+    public static ulong BlockedSignals(int pid, int tid) => Convert.ToUInt64(StatusField(pid, "SigBlk", tid), 16);
 
     /// <summary>Each thread of a process, with its name (comm).</summary>
     public static List<(int Tid, string Name)> ThreadsOf(int pid) =>
@@ -128,7 +138,7 @@ public static partial class ProcFs
 
     /// <summary>The pid the process has inside its own PID namespace (the last NSpid field of /proc/PID/status).</summary>
     public static int NamespacePid(int pid) =>
-        int.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("NSpid:"))["NSpid:".Length..].Split('\t', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        int.Parse(StatusField(pid, "NSpid").Split('\t', StringSplitOptions.RemoveEmptyEntries)[^1]);
 
     public static int ZombieChildren(int pid) => ChildrenOf(pid).Count(s => s.State == 'Z');
 
@@ -138,8 +148,7 @@ public static partial class ProcFs
     public static int OpenSockets(int pid) =>
         Directory.GetFiles($"/proc/{pid}/fd").Count(fd => new FileInfo(fd).LinkTarget?.StartsWith("socket:") == true);
 
-    public static int Threads(int pid) =>
-        int.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("Threads:"))["Threads:".Length..].Trim());
+    public static int Threads(int pid) => int.Parse(StatusField(pid, "Threads"));
 
     /// <summary>User plus system CPU time the process has used, in clock ticks (fields 14 and 15 of stat).</summary>
     public static long CpuTicks(int pid)
@@ -151,8 +160,7 @@ public static partial class ProcFs
 
     /// <summary>The real, effective, saved and filesystem uids from the Uid: line of /proc/PID/status.</summary>
     public static int[] Uids(int pid) =>
-        [.. File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("Uid:"))["Uid:".Length..]
-            .Split('\t', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)];
+        [.. StatusField(pid, "Uid").Split('\t', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)];
 
     /// <summary>
     /// The KiB fields (Size, Rss, ...) of the first mapping in /proc/PID/smaps whose header line (the line /proc/PID/maps

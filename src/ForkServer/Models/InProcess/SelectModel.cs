@@ -196,19 +196,22 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
         for (int i = _clients.Count - 1; i >= 0; i--)
         {
             var client = _clients[i];
-            if (now - client.Started >= sessions.SessionTimestamps)
+            if (now >= sessions.SessionDeadline(client.Started))
             {
                 Posix.Send(client.Fd, sessions.SessionNotice, dontWait: true);
                 End(client, SessionEnd.SessionTimeout);
             }
-            else if (client.HasPending && now - client.LastProgress >= sessions.IdleTimestamps)
+            else if (now >= client.IdleDeadline(sessions.IdleTimestamps))
             {
-                End(client, SessionEnd.ClientNotReading);
-            }
-            else if (!client.HasPending && now - client.LastHeard >= sessions.IdleTimestamps)
-            {
-                Posix.Send(client.Fd, sessions.IdleNotice, dontWait: true);
-                End(client, SessionEnd.IdleTimeout);
+                if (client.HasPending)
+                {
+                    End(client, SessionEnd.ClientNotReading);
+                }
+                else
+                {
+                    Posix.Send(client.Fd, sessions.IdleNotice, dontWait: true);
+                    End(client, SessionEnd.IdleTimeout);
+                }
             }
         }
     }
@@ -224,9 +227,7 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
         long nearest = long.MaxValue;
         foreach (var client in _clients)
         {
-            long idle = (client.HasPending ? client.LastProgress : client.LastHeard) + sessions.IdleTimestamps;
-            long session = sessions.SessionDeadline(client.Started);
-            nearest = Math.Min(nearest, Math.Min(idle, session));
+            nearest = Math.Min(nearest, Math.Min(client.IdleDeadline(sessions.IdleTimestamps), sessions.SessionDeadline(client.Started)));
         }
         return (int)Math.Clamp((nearest - now) * 1000 / Stopwatch.Frequency + 1, 0, int.MaxValue);
     }
@@ -264,6 +265,9 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
         public bool CloseWhenSent { get; private set; }
 
         public bool HasPending => _end > _start;
+
+        /// <summary>When it is idle too long: it has sent nothing, or has taken nothing of a waiting reply, for <paramref name="idleTimestamps"/>.</summary>
+        public long IdleDeadline(long idleTimestamps) => (HasPending ? LastProgress : LastHeard) + idleTimestamps;
 
         public ReadOnlySpan<byte> PendingBytes => _pending.AsSpan(_start, _end - _start);
 
