@@ -138,6 +138,52 @@ public sealed partial class TimelineTests
         }
     }
 
+    /// <summary>
+    /// What would keep the picture from being drawn is said as the server starts, in one line, before it serves: a file
+    /// it cannot write, tried as the user it will serve as, or --quiet, whose log has no fork or reap to draw. A start
+    /// that fails for another reason draws nothing.
+    /// </summary>
+    [Fact]
+    public void ATimelineThatCouldNotBeDrawnIsRefusedBeforeTheServerServes()
+    {
+        string dir = Directory.CreateTempSubdirectory("fs-timeline-").FullName;
+        try
+        {
+            var missing = ProgramRun.Of(Binaries.Server, ["--port", "0", "--timeline", "/nonexistent-dir/run.svg"]);
+            Assert.Equal(2, missing.ExitCode);
+            Assert.Contains("forkserver: --timeline /nonexistent-dir/run.svg: cannot write it: open failed: ENOENT",
+                Assert.Single(missing.Errors, l => l.Length > 0));
+            Assert.DoesNotContain(missing.Output, l => l.Contains("listening", StringComparison.Ordinal));
+
+            string quiet = Path.Combine(dir, "quiet.svg");
+            var quietRun = ProgramRun.Of(Binaries.Server, ["--port", "0", "--quiet", "--timeline", quiet]);
+            Assert.Equal(2, quietRun.ExitCode);
+            Assert.Contains("forkserver: --timeline: a --quiet server logs no fork or reap to draw", Assert.Single(quietRun.Errors, l => l.Length > 0));
+            Assert.False(File.Exists(quiet));
+
+            using var first = ServerProcess.Start();
+            string busy = Path.Combine(dir, "busy.svg");
+            var busyRun = ProgramRun.Of(Binaries.Server, ["--port", first.Port.ToString(CultureInfo.InvariantCulture), "--timeline", busy]);
+            Assert.Equal(2, busyRun.ExitCode);
+            Assert.Contains("is already in use", Assert.Single(busyRun.Errors, l => l.Length > 0));
+            Assert.Empty(busyRun.Output);
+            Assert.False(File.Exists(busy));
+
+            if (ProcFs.IsRoot)
+            {
+                // The directory is root's alone: the server binds as root, then serves (and draws) as nobody.
+                string forbidden = Path.Combine(dir, "nobody.svg");
+                var asNobody = ProgramRun.Of(Binaries.Server, ["--port", "0", "--user", "nobody", "--timeline", forbidden]);
+                Assert.Equal(2, asNobody.ExitCode);
+                Assert.Contains($"--timeline {forbidden}: cannot write it: open failed: EACCES", Assert.Single(asNobody.Errors, l => l.Length > 0));
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void ALogWithoutJsonEventsIsRefusedInOneLine()
     {

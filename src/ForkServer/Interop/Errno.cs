@@ -25,6 +25,8 @@ public static class Errno
     public static readonly int ENOTCONN = LibC.ENOTCONN;
     public static readonly int ENOEXEC = LibC.ENOEXEC;
     public static readonly int ENOTDIR = LibC.ENOTDIR;
+    public static readonly int EISDIR = LibC.EISDIR;
+    public static readonly int EROFS = LibC.EROFS;
     public static readonly int ELOOP = LibC.ELOOP;
     public static readonly int ENAMETOOLONG = LibC.ENAMETOOLONG;
     public static readonly int ENOSYS = LibC.ENOSYS;

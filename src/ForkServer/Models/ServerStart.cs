@@ -24,6 +24,10 @@ public static class ServerStart
         {
             return CannotStart(new EventLog(options.LogFormat, options.Quiet), "--clients-per-child needs a pool of spawned children to reuse: --model spawn --workers N");
         }
+        if (options.Timeline is not null && options.Quiet)
+        {
+            return CannotStart(new EventLog(options.LogFormat, options.Quiet), "--timeline: a --quiet server logs no fork or reap to draw; drop one of the two");
+        }
         if (OperatingSystem.IsLinux())
         {
             // First of all: it may start the program again, which must not have printed or opened anything yet.
@@ -41,6 +45,8 @@ public static class ServerStart
         {
             log.KeepEvents();
         }
+        // Set once the picture's file is made: a start that fails before that draws nothing.
+        string? picture = null;
         try
         {
             // The paths that report running out of descriptors must not need one: under the JIT, the first use of an
@@ -53,6 +59,10 @@ public static class ServerStart
             bool nonBlocking = options.Model != ConcurrencyModel.Prefork || options.Exec is not null;
             int listenFd = SocketActivation.Take(nonBlocking) ?? Bind(options, nonBlocking);
             Privileges.DropAfterBind(options.User);
+            if (options.Timeline is { } path)
+            {
+                picture = StopPicture.Prepare(path) is { } why ? throw new StartupException($"--timeline {path}: cannot write it: {why}") : path;
+            }
             var funnel = SignalFunnel.Open();
             // Set once on the listener, the idle timeouts come with every socket accepted from it (Linux copies a
             // listener's options into each one), and no session sets them: two system calls fewer per client. Not
@@ -90,9 +100,9 @@ public static class ServerStart
         }
         finally
         {
-            if (options.Timeline is { } path)
+            if (picture is not null)
             {
-                StopPicture.Draw(path, log);
+                StopPicture.Draw(picture, log);
             }
         }
     }
@@ -114,6 +124,10 @@ public static class ServerStart
             if (options.Exec is not null)
             {
                 throw new StartupException("forkserver exec needs Linux: it forks a child per client and execs the program in it");
+            }
+            if (options.Timeline is not null)
+            {
+                throw new StartupException("--timeline needs Linux: it draws the forks and reaps of a Linux server's children");
             }
             if (options.Model == ConcurrencyModel.Fork)
             {

@@ -1,18 +1,34 @@
+using System.Runtime.Versioning;
 using System.Text;
+using ForkServer.Interop;
 using ForkServer.Logging;
 
 namespace ForkServer.Timeline;
 
-/// <summary><c>serve --timeline FILE</c>: the server keeps its events and draws them when it stops.</summary>
+/// <summary>
+/// <c>serve --timeline FILE</c>: the server keeps its events and draws them when it stops. The file is made as it
+/// starts, so a path it cannot write is refused before it serves, not found out at the end of the run.
+/// </summary>
 public static class StopPicture
 {
+    /// <summary>
+    /// Creates (or empties) the picture's file: null, or why it cannot be written. Called as the user the server serves
+    /// as, who will write it at the stop.
+    /// </summary>
+    [SupportedOSPlatform("linux")]
+    public static string? Prepare(string path)
+    {
+        int fd = Posix.Create(path);
+        if (fd < 0)
+        {
+            return PosixException.Describe("open", -fd);
+        }
+        Posix.Close(fd);
+        return null;
+    }
+
     public static void Draw(string path, EventLog log)
     {
-        if (log.Quiet)
-        {
-            log.Error("timeline-failed", $"forkserver: --timeline {path}: not drawn, a --quiet server logs too little (no forks, no reaps) to draw");
-            return;
-        }
         var lines = new StringBuilder();
         foreach (byte[] line in log.Kept)
         {
