@@ -41,19 +41,19 @@ public sealed class ShutdownTests
     [Fact]
     public void AChildThatOutlivesTheGraceIsKilledAndReaped()
     {
-        using var server = ServerProcess.Start("--grace", "1", "--log", "json");
-        var clients = Connect(server, 3);
+        using var server = StartWithAProgramThatMayIgnoreSigterm("1");
+        var clients = ConnectFirstIgnoringSigterm(server, 3);
         try
         {
-            var tree = StopFirstChild(server);
-
+            var tree = ProcFs.Descendants(server.Pid);
+            int stays = FirstChild(server);
             server.Signal(ProcFs.SIGTERM);
             Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
             Assert.Contains(server.Output, l => l.Contains("grace time over: sent SIGKILL to 1 processes"));
             var stopped = Assert.Single(server.Events("stopped"));
             Assert.Equal(3, stopped.GetProperty("running_at_shutdown").GetInt32());
             Assert.Equal(1, stopped.GetProperty("killed").GetInt32());
-            Assert.Contains(server.Events("reaped"), e => e.GetProperty("child").GetInt32() == tree[0] && e.GetProperty("signal").GetString() == "SIGKILL");
+            Assert.Contains(server.Events("reaped"), e => e.GetProperty("child").GetInt32() == stays && e.GetProperty("signal").GetString() == "SIGKILL");
             Assert.All(tree, pid => Assert.Null(ProcFs.Read(pid)));
         }
         finally
@@ -65,22 +65,50 @@ public sealed class ShutdownTests
     [Fact]
     public void ASecondSignalStopsAtOnceStillReaping()
     {
-        using var server = ServerProcess.Start("--grace", "120", "--log", "json");
-        var clients = Connect(server, 3);
+        using var server = StartWithAProgramThatMayIgnoreSigterm("120");
+        var clients = ConnectFirstIgnoringSigterm(server, 3);
         try
         {
-            var tree = StopFirstChild(server);
-
+            var tree = ProcFs.Descendants(server.Pid);
             server.Signal(ProcFs.SIGTERM);
             server.WaitForLine(l => l.Contains("\"stopping\""), TimeSpan.FromSeconds(10));
-            Assert.True(Wait.Until(() => ProcFs.Descendants(server.Pid).Count == 1, TimeSpan.FromSeconds(10)), "the running children did not end on SIGTERM");
-            Assert.False(server.HasExited, "the server did not wait for its stopped child");
+            Assert.True(Wait.Until(() => ProcFs.Descendants(server.Pid).Count == 1, TimeSpan.FromSeconds(10)), "the other children did not end on SIGTERM");
+            Assert.False(server.HasExited, "the server did not wait for the child that ignores SIGTERM");
 
             var clock = Stopwatch.StartNew();
             server.Signal(ProcFs.SIGINT);
             Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "the second signal did not cut the 120 s grace short");
             Assert.Contains(server.Output, l => l.Contains("second signal: sent SIGKILL to 1 processes"));
+            Assert.All(tree, pid => Assert.Null(ProcFs.Read(pid)));
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
+    /// <summary>
+    /// A stopped child (SIGSTOP, or Ctrl-Z in a terminal) keeps SIGTERM pending until it is continued: the stop sends
+    /// SIGCONT after SIGTERM, as systemd does, so it ends on SIGTERM within the grace, not on SIGKILL after it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Builds))]
+    public void AStoppedChildIsContinuedAndEndsOnSigterm(Build build)
+    {
+        using var server = ServerProcess.Start(build, "--grace", "60", "--log", "json");
+        var clients = Connect(server, 3);
+        try
+        {
+            var tree = ProcFs.Descendants(server.Pid);
+            int stopped = FirstChild(server);
+            ProcFs.Kill(stopped, ProcFs.SIGSTOP);
+            Assert.True(Wait.Until(() => ProcFs.Read(stopped)?.State == 'T', TimeSpan.FromSeconds(5)));
+
+            server.Signal(ProcFs.SIGTERM);
+            Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+            Assert.Equal(0, Assert.Single(server.Events("stopped")).GetProperty("killed").GetInt32());
+            Assert.Contains(server.Events("reaped"), e => e.GetProperty("child").GetInt32() == stopped && e.GetProperty("signal").GetString() == "SIGTERM");
             Assert.All(tree, pid => Assert.Null(ProcFs.Read(pid)));
         }
         finally
@@ -134,15 +162,33 @@ public sealed class ShutdownTests
     }
 
     /// <summary>
-    /// Stops (SIGSTOP) the first of the server's children, which then keeps SIGTERM pending and ends only on SIGKILL;
-    /// returns every process of the server's tree.
+    /// forkserver exec with a program that echoes lines and, if the first line is <c>stay</c>, ignores SIGTERM (as a
+    /// program may): it then outlives any grace time.
     /// </summary>
-    private static List<int> StopFirstChild(ServerProcess server)
+    private static ServerProcess StartWithAProgramThatMayIgnoreSigterm(string grace) =>
+        ServerProcess.Start("exec", "--port", "0", "--grace", grace, "--log", "json", "--",
+            "/bin/sh", "-c", "IFS= read -r line; if [ \"$line\" = stay ]; then trap '' TERM; fi; echo \"$line\"; exec cat");
+
+    /// <summary>Connects clients one by one, each served once; the first one's program ignores SIGTERM.</summary>
+    private static List<TcpClientSession> ConnectFirstIgnoringSigterm(ServerProcess server, int count)
     {
-        var tree = ProcFs.Descendants(server.Pid);
-        ProcFs.Kill(tree[0], ProcFs.SIGSTOP);
-        Assert.True(Wait.Until(() => ProcFs.Read(tree[0])?.State == 'T', TimeSpan.FromSeconds(5)));
-        return tree;
+        var clients = new List<TcpClientSession>();
+        for (int i = 0; i < count; i++)
+        {
+            var client = new TcpClientSession(server.Port);
+            clients.Add(client);
+            string line = i == 0 ? "stay\n" : "go\n";
+            Assert.Equal(line, client.Exchange(line, line));
+        }
+        Assert.True(Wait.Until(() => ProcFs.ChildrenOf(server.Pid).Count == count, TimeSpan.FromSeconds(10)));
+        return clients;
+    }
+
+    /// <summary>The child forked for the first client.</summary>
+    private static int FirstChild(ServerProcess server)
+    {
+        Assert.True(Wait.Until(() => server.Events("forked").Count > 0, TimeSpan.FromSeconds(10)), server.Transcript());
+        return server.Events("forked")[0].GetProperty("child").GetInt32();
     }
 
     /// <summary>The client's end shows the connection closed: end of stream, or a reset.</summary>
