@@ -216,6 +216,20 @@ public sealed class InitTests : IDisposable
         Assert.Single(wrapper.Events("killing"));
     }
 
+    /// <summary>A stopped orphan would keep SIGTERM pending till SIGKILL: init continues it (SIGCONT), as systemd does.</summary>
+    [Fact]
+    public void WithWaitAllAStoppedOrphanIsContinuedAndEndsOnSigterm()
+    {
+        PidNamespace.SkipUnlessPermitted();
+        using var wrapper = Launch([.. PidNamespace.Unshare, .. Under("forkserver", ["--wait-all", "--grace", "1", "-v", "--log", "json"],
+            "sh", "-c", "sleep 60 & kill -STOP $!; exit 0")]);
+        Assert.Equal(0, wrapper.WaitForExit(Patience));
+        var orphan = wrapper.Events("reaped").Single(e => e.TryGetProperty("orphan", out _));
+        Assert.True(orphan.GetProperty("status").GetString() == "killed by SIGTERM", wrapper.Transcript());
+        Assert.Single(wrapper.Events("terminating"));
+        Assert.Empty(wrapper.Events("killing"));
+    }
+
     [Fact]
     public void WithWaitAllASigtermToInitCutsTheWaitShort()
     {

@@ -288,16 +288,17 @@ public sealed class InitProcess
     }
 
     /// <summary>
-    /// Sends <paramref name="signal"/> to every live process below init, as /proc shows them; as PID 1 of a namespace
-    /// whose /proc it cannot read, to every process of the namespace (kill(-1), which spares init itself).
+    /// Sends <paramref name="signal"/>, a signal to end, to every live process below init, as /proc shows them, continuing
+    /// the stopped ones (<see cref="Posix.KillAndContinue"/>); as PID 1 of a namespace whose /proc it cannot read, to
+    /// every process of the namespace (kill(-1), which spares init itself).
     /// </summary>
     private int SignalTheOthers(int signal)
     {
         if (!ProcStat.ShowsOwnNamespace())
         {
-            return Posix.GetPid() == 1 && Posix.Kill(-1, signal) == 0 ? 1 : 0;
+            return Posix.GetPid() == 1 && Posix.KillAndContinue(-1, signal) == 0 ? 1 : 0;
         }
-        return Descendants().Count(pid => Posix.Kill(pid, signal) == 0);
+        return Descendants().Count(pid => Posix.KillAndContinue(pid, signal) == 0);
     }
 
     /// <summary>The live processes below init: its children, theirs, and so on.</summary>

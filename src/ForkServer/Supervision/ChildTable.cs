@@ -80,13 +80,16 @@ public sealed class ChildTable
         Zombies = 0;
     }
 
-    /// <summary>Sends <paramref name="signal"/> to every child not known to have exited; returns how many got it.</summary>
+    /// <summary>
+    /// Sends <paramref name="signal"/>, a signal to end, to every child not known to have exited, continuing the stopped
+    /// ones (<see cref="Posix.KillAndContinue"/>); returns how many got it.
+    /// </summary>
     public int SignalAll(int signal)
     {
         int delivered = 0;
         foreach (var child in _children.Values)
         {
-            if (child.ExitedTimestamp == 0 && Posix.Kill(child.Pid, signal) == 0)
+            if (child.ExitedTimestamp == 0 && Posix.KillAndContinue(child.Pid, signal) == 0)
             {
                 delivered++;
             }

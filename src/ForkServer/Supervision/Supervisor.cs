@@ -141,7 +141,7 @@ public sealed class Supervisor : ISignalTarget
 
     /// <summary>
     /// The stop, once the listening socket is closed: SIGTERM every child and every orphan adopted as PID 1 or
-    /// subreaper (then SIGCONT, so that a stopped one acts on it), wait up to <paramref name="grace"/> (a second stop signal or SIGQUIT cuts it short), SIGKILL what is
+    /// subreaper (and SIGCONT, so that a stopped one acts on it), wait up to <paramref name="grace"/> (a second stop signal or SIGQUIT cuts it short), SIGKILL what is
     /// left, reap everything, and log a summary.
     /// </summary>
     public void Shutdown(TimeSpan grace)
@@ -172,9 +172,6 @@ public sealed class Supervisor : ISignalTarget
                 new LogField("grace_seconds", grace.TotalSeconds));
             Children.SignalAll(Signals.SIGTERM);
             SignalEach(orphans, Signals.SIGTERM);
-            // A stopped process keeps SIGTERM pending until it is continued; systemd sends SIGCONT after it too.
-            Children.SignalAll(Signals.SIGCONT);
-            SignalEach(orphans, Signals.SIGCONT);
             WaitForChildren(grace);
             _reaper.ReapFinished();
         }
@@ -202,7 +199,7 @@ public sealed class Supervisor : ISignalTarget
         ? [.. ProcStat.ChildrenOf(Posix.GetPid()).Where(c => !c.IsZombie && !Children.Contains(c.Pid)).Select(c => c.Pid)]
         : [];
 
-    private static int SignalEach(List<int> pids, int signal) => pids.Count(pid => Posix.Kill(pid, signal) == 0);
+    private static int SignalEach(List<int> pids, int signal) => pids.Count(pid => Posix.KillAndContinue(pid, signal) == 0);
 
     /// <summary>Reaps as children exit until none is left, the grace time is over, or a signal says not to wait.</summary>
     private void WaitForChildren(TimeSpan grace)
