@@ -288,9 +288,9 @@ public sealed class InitProcess
     }
 
     /// <summary>
-    /// Sends <paramref name="signal"/>, a signal to end, to every live process below init, as /proc shows them, continuing
-    /// the stopped ones (<see cref="Posix.KillAndContinue"/>); as PID 1 of a namespace whose /proc it cannot read, to
-    /// every process of the namespace (kill(-1), which spares init itself).
+    /// Sends <paramref name="signal"/>, a signal to end, to every live process below init, as /proc shows them,
+    /// continuing the stopped ones (<see cref="Posix.KillAndContinue"/>); as PID 1 of a namespace whose /proc it cannot
+    /// read, to every process of the namespace (kill(-1), which spares init itself).
     /// </summary>
     private int SignalTheOthers(int signal)
     {

@@ -20,13 +20,9 @@ public static class ServerStart
 {
     public static int Run(ServeOptions options)
     {
-        if (options.ClientsPerChild is not null && (options.Model != ConcurrencyModel.Spawn || !options.WorkersGiven))
+        if (Conflict(options) is { } why)
         {
-            return CannotStart(new EventLog(options.LogFormat, options.Quiet), "--clients-per-child needs a pool of spawned children to reuse: --model spawn --workers N");
-        }
-        if (options.Timeline is not null && options.Quiet)
-        {
-            return CannotStart(new EventLog(options.LogFormat, options.Quiet), "--timeline: a --quiet server logs no fork or reap to draw; drop one of the two");
+            return CannotStart(new EventLog(options.LogFormat, options.Quiet), why);
         }
         if (OperatingSystem.IsLinux())
         {
@@ -35,6 +31,20 @@ public static class ServerStart
             return RunOnLinux(options);
         }
         return RunWithoutFork(options);
+    }
+
+    /// <summary>Why options given together cannot be followed; null if they can.</summary>
+    private static string? Conflict(ServeOptions options)
+    {
+        if (options.ClientsPerChild is not null && (options.Model != ConcurrencyModel.Spawn || !options.WorkersGiven))
+        {
+            return "--clients-per-child needs a pool of spawned children to reuse: --model spawn --workers N";
+        }
+        if (options.Timeline is not null && options.Quiet)
+        {
+            return "--timeline: a --quiet server logs no fork or reap to draw; drop one of the two";
+        }
+        return null;
     }
 
     [SupportedOSPlatform("linux")]
@@ -61,7 +71,11 @@ public static class ServerStart
             Privileges.DropAfterBind(options.User);
             if (options.Timeline is { } path)
             {
-                picture = StopPicture.Prepare(path) is { } why ? throw new StartupException($"--timeline {path}: cannot write it: {why}") : path;
+                if (StopPicture.Prepare(path) is { } why)
+                {
+                    throw new StartupException($"--timeline {path}: cannot write it: {why}");
+                }
+                picture = path;
             }
             var funnel = SignalFunnel.Open();
             // Set once on the listener, the idle timeouts come with every socket accepted from it (Linux copies a

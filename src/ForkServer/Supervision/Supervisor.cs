@@ -141,8 +141,8 @@ public sealed class Supervisor : ISignalTarget
 
     /// <summary>
     /// The stop, once the listening socket is closed: SIGTERM every child and every orphan adopted as PID 1 or
-    /// subreaper (and SIGCONT, so that a stopped one acts on it), wait up to <paramref name="grace"/> (a second stop signal or SIGQUIT cuts it short), SIGKILL what is
-    /// left, reap everything, and log a summary.
+    /// subreaper (and SIGCONT, so that a stopped one acts on it), wait up to <paramref name="grace"/> (a second stop
+    /// signal or SIGQUIT cuts it short), SIGKILL what is left, reap everything, and log a summary.
     /// </summary>
     public void Shutdown(TimeSpan grace)
     {

@@ -227,7 +227,8 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
         long nearest = long.MaxValue;
         foreach (var client in _clients)
         {
-            nearest = Math.Min(nearest, Math.Min(client.IdleDeadline(sessions.IdleTimestamps), sessions.SessionDeadline(client.Started)));
+            long deadline = Math.Min(client.IdleDeadline(sessions.IdleTimestamps), sessions.SessionDeadline(client.Started));
+            nearest = Math.Min(nearest, deadline);
         }
         return (int)Math.Clamp((nearest - now) * 1000 / Stopwatch.Frequency + 1, 0, int.MaxValue);
     }
@@ -266,7 +267,10 @@ public sealed class SelectModel(ServeOptions options, int listenFd, SessionFacto
 
         public bool HasPending => _end > _start;
 
-        /// <summary>When it is idle too long: it has sent nothing, or has taken nothing of a waiting reply, for <paramref name="idleTimestamps"/>.</summary>
+        /// <summary>
+        /// When it has been idle too long: it has sent nothing, or taken nothing of a waiting reply, for
+        /// <paramref name="idleTimestamps"/>.
+        /// </summary>
         public long IdleDeadline(long idleTimestamps) => (HasPending ? LastProgress : LastHeard) + idleTimestamps;
 
         public ReadOnlySpan<byte> PendingBytes => _pending.AsSpan(_start, _end - _start);
