@@ -184,6 +184,28 @@ public sealed partial class TimelineTests
         }
     }
 
+    /// <summary>A directory given for the log or for the picture is called a directory, not "access denied".</summary>
+    [Fact]
+    public void ADirectoryGivenForTheLogOrThePictureIsSaidToBeOne()
+    {
+        string dir = Directory.CreateTempSubdirectory("fs-timeline-").FullName;
+        try
+        {
+            var asLog = ProgramRun.Of(Binaries.Server, ["timeline", dir]);
+            Assert.Equal(2, asLog.ExitCode);
+            Assert.Equal($"forkserver timeline: {dir}: it is a directory", Assert.Single(asLog.Errors));
+
+            string log = "{\"time\":\"2026-01-01T00:00:00.000+00:00\",\"pid\":1,\"event\":\"listening\",\"message\":\"listening\",\"model\":\"fork\",\"reap\":\"signal\"}\n";
+            var asPicture = ProgramRun.Of(Binaries.Server, ["timeline", "-", "-o", dir], log);
+            Assert.Equal(1, asPicture.ExitCode);
+            Assert.Equal($"forkserver timeline: cannot write {dir}: it is a directory", Assert.Single(asPicture.Errors));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void ALogWithoutJsonEventsIsRefusedInOneLine()
     {

@@ -35,7 +35,7 @@ public static class TimelineCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
-            Console.Error.WriteLine($"forkserver timeline: {file ?? "standard input"}: {e.Message}");
+            Console.Error.WriteLine($"forkserver timeline: {file ?? "standard input"}: {PictureFile.Why(file, e)}");
             return ExitCodes.CannotStart;
         }
         bool asText = text || (output is null && !Console.IsOutputRedirected);
@@ -45,21 +45,11 @@ public static class TimelineCommand
             Console.Out.Write(picture);
             return ExitCodes.Ok;
         }
-        return Write(output, picture);
-    }
-
-    /// <summary>Writes a picture into <paramref name="path"/>; one line and a failure status when it cannot.</summary>
-    public static int Write(string path, string picture)
-    {
-        try
+        if (PictureFile.Write(output, picture) is { } why)
         {
-            File.WriteAllText(path, picture);
-            return ExitCodes.Ok;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"forkserver timeline: cannot write {path}: {e.Message}");
+            Console.Error.WriteLine($"forkserver timeline: cannot write {output}: {why}");
             return ExitCodes.Failure;
         }
+        return ExitCodes.Ok;
     }
 }

@@ -34,14 +34,20 @@ public static class StopPicture
         {
             lines.Append(Encoding.UTF8.GetString(line));
         }
+        string? why;
         try
         {
-            File.WriteAllText(path, SvgPicture.Render(LogReader.Read(new StringReader(lines.ToString()))));
-            log.Always("timeline", $"timeline of this run written to {path}", new LogField("file", path));
+            why = PictureFile.Write(path, SvgPicture.Render(LogReader.Read(new StringReader(lines.ToString()))));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        catch (FormatException e)
         {
-            log.Error("timeline-failed", $"forkserver: cannot write the timeline {path}: {e.Message}", new LogField("error", e.Message));
+            why = e.Message;
         }
+        if (why is not null)
+        {
+            log.Error("timeline-failed", $"forkserver: cannot write the timeline {path}: {why}", new LogField("error", why));
+            return;
+        }
+        log.Always("timeline", $"timeline of this run written to {path}", new LogField("file", path));
     }
 }
