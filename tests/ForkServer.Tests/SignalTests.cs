@@ -41,10 +41,13 @@ public sealed class SignalTests
         Assert.StartsWith("status (SIGUSR1):", status.GetProperty("message").GetString());
         BadInputTests.AssertStillServes(server);
 
-        foreach (int signal in new[] { ProcFs.SIGUSR2, ProcFs.SIGALRM })
+        // Every signal the server takes that has no meaning for it (the README's "every other one").
+        (int Number, string Name)[] meaningless = [(12, "SIGUSR2"), (14, "SIGALRM"), (16, "SIGSTKFLT"), (24, "SIGXCPU"),
+            (25, "SIGXFSZ"), (26, "SIGVTALRM"), (27, "SIGPROF"), (29, "SIGIO"), (30, "SIGPWR")];
+        foreach (var (number, name) in meaningless)
         {
-            server.Signal(signal);
-            WaitForEvent(server, "signal-ignored", e => e.GetProperty("signal").GetString() == Name(signal));
+            server.Signal(number);
+            WaitForEvent(server, "signal-ignored", e => e.GetProperty("signal").GetString() == name);
             BadInputTests.AssertStillServes(server);
         }
 
@@ -75,6 +78,35 @@ public sealed class SignalTests
         server.Signal(ProcFs.SIGTERM);
         Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
         Assert.Single(server.Events("stopped"));
+        AssertAllGone(tree);
+    }
+
+    /// <summary>
+    /// The signals the server leaves at their default action act as on any program (tini leaves the same ones alone):
+    /// Ctrl-Z's SIGTSTP stops it and SIGCONT lets it go on; SIGWINCH and SIGURG are ignored without a word; and a signal
+    /// that a program error raises (SIGTRAP here) ends it, and its children with it.
+    /// </summary>
+    [Fact]
+    public void TheSignalsLeftAtTheirDefaultActionActAsOnAnyProgram()
+    {
+        Assert.SkipUnless(File.Exists("/usr/bin/prlimit"), "needs prlimit (util-linux), to start the server without core dumps");
+        using var server = ServerProcess.StartUnder(["/usr/bin/prlimit", "--core=0"], Build.Jit, "--log", "json");
+        using var client = new TcpClientSession(server.Port);
+        Assert.Equal("you send:a", client.Exchange("a", "you send:a"));
+
+        server.Signal(ProcFs.SIGTSTP);
+        Assert.True(Wait.Until(() => ProcFs.Read(server.Pid)?.State == 'T', TimeSpan.FromSeconds(5)), "SIGTSTP did not stop the server");
+        server.Signal(ProcFs.SIGCONT);
+        Assert.True(Wait.Until(() => ProcFs.Read(server.Pid)?.State is not 'T', TimeSpan.FromSeconds(5)), "SIGCONT did not let it go on");
+        server.Signal(ProcFs.SIGWINCH);
+        server.Signal(ProcFs.SIGURG);
+        BadInputTests.AssertStillServes(server);
+        Assert.Empty(server.Events("signal-ignored"));
+
+        var tree = ProcFs.Tree(server.Pid);
+        server.Signal(ProcFs.SIGTRAP);
+        // The runtime may turn it into another fatal signal (the JIT build dies of SIGILL): killed by a signal, either way.
+        Assert.True(server.WaitForExit(TimeSpan.FromSeconds(30)) > 128, server.Transcript());
         AssertAllGone(tree);
     }
 
@@ -229,8 +261,6 @@ public sealed class SignalTests
         ProcFs.SIGTERM => "SIGTERM",
         ProcFs.SIGINT => "SIGINT",
         ProcFs.SIGQUIT => "SIGQUIT",
-        ProcFs.SIGUSR2 => "SIGUSR2",
-        ProcFs.SIGALRM => "SIGALRM",
         _ => signal.ToString(),
     };
 

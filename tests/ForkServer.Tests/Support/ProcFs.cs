@@ -19,6 +19,11 @@ public static partial class ProcFs
     public const int SIGUSR2 = 12;
     public const int SIGPIPE = 13;
     public const int SIGALRM = 14;
+    public const int SIGTRAP = 5;
+    public const int SIGCONT = 18;
+    public const int SIGTSTP = 20;
+    public const int SIGURG = 23;
+    public const int SIGWINCH = 28;
 
     /// <summary>One line of /proc/PID/stat: state is R, S, D, Z, T...; PPid the parent's pid.</summary>
     public readonly record struct Stat(int Pid, string Comm, char State, int PPid);
