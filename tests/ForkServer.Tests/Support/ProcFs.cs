@@ -20,8 +20,9 @@ public static partial class ProcFs
     public const int SIGPIPE = 13;
     public const int SIGALRM = 14;
     public const int SIGTRAP = 5;
-    public const int SIGCONT = 18;
     public const int SIGTSTP = 20;
+    public const int SIGTTIN = 21;
+    public const int SIGTTOU = 22;
     public const int SIGURG = 23;
     public const int SIGWINCH = 28;
 
