@@ -33,25 +33,15 @@ mkdir -p "$out"
 gcc -O2 -Wall -Wextra -o "$out/bench_client" scripts/reference/bench_client.c
 gcc -O2 -Wall -o "$out/fork_echo" scripts/reference/fork_echo.c
 
+source scripts/lib/serve-on.sh
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done' EXIT
 
-# Starts a server on port $1 (the rest: its command); prints its pid once it listens and has served a warm-up.
+# Starts a server on port $1 (the rest: its command), warms it up, and adds it to pids.
 start() {
-  local port=$1
-  shift
-  case "$1" in
-    *fork_echo) "$1" "$port" "${@:2}" >/dev/null 2>&1 & ;;
-    *) "$@" --quiet --port "$port" >/dev/null 2>&1 & ;;
-  esac
-  local pid=$!
-  for _ in $(seq 200); do
-    ss -Hltn "sport = :$port" | grep -q . && break
-    kill -0 "$pid" 2>/dev/null || { echo "$1 exited before it listened on $port" >&2; return 1; }
-    sleep 0.05
-  done
-  "$out/bench_client" 127.0.0.1 "$port" 200 1 >/dev/null
-  echo "$pid"
+  serve_on "$@"
+  pids+=("$server")
+  "$out/bench_client" 127.0.0.1 "$1" 200 1 >/dev/null
 }
 
 # CPU ticks of a server and of its reaped children: utime + stime + cutime + cstime.
@@ -68,10 +58,10 @@ round() {
 }
 
 # Below 32768: ports of the kernel's ephemeral range may be taken by the client's own connections.
-pid_a=$(start 21501 "${a[@]}")
-pids+=("$pid_a")
-pid_b=$(start 21502 "${b[@]}")
-pids+=("$pid_b")
+start 21501 "${a[@]}"
+pid_a=$server
+start 21502 "${b[@]}"
+pid_b=$server
 echo "A: ${a[*]}"
 echo "B: ${b[*]}"
 echo "$rounds rounds of $connections connections at $concurrency clients, alternating; CPU per connection, server and children:"

@@ -21,14 +21,11 @@ connections=$1
 shift
 client=src/Clients/bin/Release/net10.0/forkclient
 port=21900
-case "$1" in
-  *fork_echo) "$1" "$port" "${@:2}" >/dev/null 2>&1 & ;;
-  *) "$@" --quiet --port "$port" >/dev/null 2>&1 & ;;
-esac
-server=$!
+source scripts/lib/serve-on.sh
+server=
 work=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-until ss -Hltn "sport = :$port" | grep -q .; do sleep 0.05; done
+trap '[ -z "$server" ] || { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }; rm -rf "$work"' EXIT
+serve_on "$port" "$@"
 "$client" bench --port "$port" --connections 50 --concurrency 1 >/dev/null
 sleep 0.3
 # minflt cminflt own-ticks children-ticks

@@ -19,18 +19,12 @@ for binary in "$aot" "$jit" "$client"; do
 done
 port=21300
 
+source scripts/lib/serve-on.sh
 server=
+# Starts a server on the next port (the C reference: its extra MAPPINGS PAGES after it) and warms it up.
 start() {
   port=$((port + 1))
-  case "$1" in
-    *fork_echo) "$@" >/dev/null 2>&1 & ;;
-    *) "$@" --quiet --port "$port" >/dev/null 2>&1 & ;;
-  esac
-  server=$!
-  until ss -Hltn "sport = :$port" | grep -q .; do
-    kill -0 "$server" 2>/dev/null || { echo "server $1 did not start" >&2; exit 1; }
-    sleep 0.05
-  done
+  serve_on "$port" "$@"
   "$client" bench --port "$port" --connections 100 --concurrency 1 >/dev/null
 }
 stop() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
@@ -42,7 +36,7 @@ size_of() {
 }
 rate() { "$client" bench --port "$port" --connections "$connections" --concurrency 1 --json | grep -o '"connections_per_second":[0-9.]*' | cut -d: -f2; }
 
-start "$out/fork_echo" "$((port + 1))"; read -r c_maps c_pages < <(size_of "$server"); stop
+start "$out/fork_echo"; read -r c_maps c_pages < <(size_of "$server"); stop
 start "$aot"; read -r aot_maps aot_pages < <(size_of "$server"); stop
 start "$jit"; read -r jit_maps jit_pages < <(size_of "$server"); stop
 
@@ -52,10 +46,10 @@ declare -A results
 for round in $(seq "$rounds"); do
   for i in "${!labels[@]}"; do
     case $i in
-      0) start "$out/fork_echo" "$((port + 1))" ;;
-      1) start "$out/fork_echo" "$((port + 1))" "$((aot_maps - c_maps))" "$((aot_pages - c_pages))" ;;
+      0) start "$out/fork_echo" ;;
+      1) start "$out/fork_echo" "$((aot_maps - c_maps))" "$((aot_pages - c_pages))" ;;
       2) start "$aot" ;;
-      3) start "$out/fork_echo" "$((port + 1))" "$((jit_maps - c_maps))" "$((jit_pages - c_pages))" ;;
+      3) start "$out/fork_echo" "$((jit_maps - c_maps))" "$((jit_pages - c_pages))" ;;
       4) start "$jit" ;;
     esac
     results[$i]+="$(rate) "
