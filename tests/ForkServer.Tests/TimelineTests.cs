@@ -13,9 +13,14 @@ namespace ForkServer.Tests;
 /// rsvg-convert can draw. With FORKSERVER_TIMELINE_DOCS=1 the runs also write docs/timeline-POLICY.svg.
 /// </summary>
 [Trait("Category", "Linux")]
-public sealed partial class TimelineTests
+public sealed partial class TimelineTests : IDisposable
 {
     private const int Clients = 20;
+
+    // Each test's files: a test's instance is its own, and xunit disposes of it whether the test passed, failed or skipped.
+    private readonly string _dir = Directory.CreateTempSubdirectory("fs-timeline-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     public static TheoryData<string> Policies => ["signal", "accept", "none", "ignore"];
 
@@ -23,13 +28,12 @@ public sealed partial class TimelineTests
     [MemberData(nameof(Policies))]
     public void TwentyClientsDrawOneLaneEachWithTheirZombieTimes(string policy)
     {
-        string dir = Directory.CreateTempSubdirectory("timeline-").FullName;
-        string stopPicture = Path.Combine(dir, "serve.svg");
+        string stopPicture = Path.Combine(_dir, "serve.svg");
         var events = RecordRun(policy, stopPicture);
-        string logFile = Path.Combine(dir, "run.log");
+        string logFile = Path.Combine(_dir, "run.log");
         File.WriteAllLines(logFile, events.Select(e => e.GetRawText()));
 
-        string svgFile = Path.Combine(dir, "timeline.svg");
+        string svgFile = Path.Combine(_dir, "timeline.svg");
         var drawn = ProgramRun.Of(Binaries.Server, ["timeline", logFile, "-o", svgFile]);
         Assert.True(drawn.ExitCode == 0, drawn.Transcript());
         var svg = XDocument.Load(svgFile).Root!;
@@ -93,7 +97,7 @@ public sealed partial class TimelineTests
         }
 
         Assert.SkipUnless(File.Exists("/usr/bin/rsvg-convert"), "needs rsvg-convert (Debian package librsvg2-bin) to prove the SVG renders");
-        string png = Path.Combine(dir, "timeline.png");
+        string png = Path.Combine(_dir, "timeline.png");
         var render = ProgramRun.Of("/usr/bin/rsvg-convert", [svgFile, "-o", png]);
         Assert.True(render.ExitCode == 0, render.Transcript());
         byte[] head = File.ReadAllBytes(png)[..24];
@@ -104,7 +108,6 @@ public sealed partial class TimelineTests
         {
             File.Copy(stopPicture, Path.Combine(Binaries.RepoRoot, "docs", $"timeline-{policy}.svg"), overwrite: true);
         }
-        Directory.Delete(dir, recursive: true);
     }
 
     [Theory]
@@ -146,41 +149,33 @@ public sealed partial class TimelineTests
     [Fact]
     public void ATimelineThatCouldNotBeDrawnIsRefusedBeforeTheServerServes()
     {
-        string dir = Directory.CreateTempSubdirectory("fs-timeline-").FullName;
-        try
+        var missing = ProgramRun.Of(Binaries.Server, ["--port", "0", "--timeline", "/nonexistent-dir/run.svg"]);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("forkserver: --timeline /nonexistent-dir/run.svg: cannot write it: open failed: ENOENT",
+            Assert.Single(missing.Errors, l => l.Length > 0));
+        Assert.DoesNotContain(missing.Output, l => l.Contains("listening", StringComparison.Ordinal));
+
+        string quiet = Path.Combine(_dir, "quiet.svg");
+        var quietRun = ProgramRun.Of(Binaries.Server, ["--port", "0", "--quiet", "--timeline", quiet]);
+        Assert.Equal(2, quietRun.ExitCode);
+        Assert.Contains("forkserver: --timeline: a --quiet server logs no fork or reap to draw", Assert.Single(quietRun.Errors, l => l.Length > 0));
+        Assert.False(File.Exists(quiet));
+
+        using var first = ServerProcess.Start();
+        string busy = Path.Combine(_dir, "busy.svg");
+        var busyRun = ProgramRun.Of(Binaries.Server, ["--port", first.Port.ToString(CultureInfo.InvariantCulture), "--timeline", busy]);
+        Assert.Equal(2, busyRun.ExitCode);
+        Assert.Contains("is already in use", Assert.Single(busyRun.Errors, l => l.Length > 0));
+        Assert.Empty(busyRun.Output);
+        Assert.False(File.Exists(busy));
+
+        if (ProcFs.IsRoot)
         {
-            var missing = ProgramRun.Of(Binaries.Server, ["--port", "0", "--timeline", "/nonexistent-dir/run.svg"]);
-            Assert.Equal(2, missing.ExitCode);
-            Assert.Contains("forkserver: --timeline /nonexistent-dir/run.svg: cannot write it: open failed: ENOENT",
-                Assert.Single(missing.Errors, l => l.Length > 0));
-            Assert.DoesNotContain(missing.Output, l => l.Contains("listening", StringComparison.Ordinal));
-
-            string quiet = Path.Combine(dir, "quiet.svg");
-            var quietRun = ProgramRun.Of(Binaries.Server, ["--port", "0", "--quiet", "--timeline", quiet]);
-            Assert.Equal(2, quietRun.ExitCode);
-            Assert.Contains("forkserver: --timeline: a --quiet server logs no fork or reap to draw", Assert.Single(quietRun.Errors, l => l.Length > 0));
-            Assert.False(File.Exists(quiet));
-
-            using var first = ServerProcess.Start();
-            string busy = Path.Combine(dir, "busy.svg");
-            var busyRun = ProgramRun.Of(Binaries.Server, ["--port", first.Port.ToString(CultureInfo.InvariantCulture), "--timeline", busy]);
-            Assert.Equal(2, busyRun.ExitCode);
-            Assert.Contains("is already in use", Assert.Single(busyRun.Errors, l => l.Length > 0));
-            Assert.Empty(busyRun.Output);
-            Assert.False(File.Exists(busy));
-
-            if (ProcFs.IsRoot)
-            {
-                // The directory is root's alone: the server binds as root, then serves (and draws) as nobody.
-                string forbidden = Path.Combine(dir, "nobody.svg");
-                var asNobody = ProgramRun.Of(Binaries.Server, ["--port", "0", "--user", "nobody", "--timeline", forbidden]);
-                Assert.Equal(2, asNobody.ExitCode);
-                Assert.Contains($"--timeline {forbidden}: cannot write it: open failed: EACCES", Assert.Single(asNobody.Errors, l => l.Length > 0));
-            }
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
+            // The directory is root's alone: the server binds as root, then serves (and draws) as nobody.
+            string forbidden = Path.Combine(_dir, "nobody.svg");
+            var asNobody = ProgramRun.Of(Binaries.Server, ["--port", "0", "--user", "nobody", "--timeline", forbidden]);
+            Assert.Equal(2, asNobody.ExitCode);
+            Assert.Contains($"--timeline {forbidden}: cannot write it: open failed: EACCES", Assert.Single(asNobody.Errors, l => l.Length > 0));
         }
     }
 
@@ -188,22 +183,14 @@ public sealed partial class TimelineTests
     [Fact]
     public void ADirectoryGivenForTheLogOrThePictureIsSaidToBeOne()
     {
-        string dir = Directory.CreateTempSubdirectory("fs-timeline-").FullName;
-        try
-        {
-            var asLog = ProgramRun.Of(Binaries.Server, ["timeline", dir]);
-            Assert.Equal(2, asLog.ExitCode);
-            Assert.Equal($"forkserver timeline: {dir}: it is a directory", Assert.Single(asLog.Errors));
+        var asLog = ProgramRun.Of(Binaries.Server, ["timeline", _dir]);
+        Assert.Equal(2, asLog.ExitCode);
+        Assert.Equal($"forkserver timeline: {_dir}: it is a directory", Assert.Single(asLog.Errors));
 
-            string log = "{\"time\":\"2026-01-01T00:00:00.000+00:00\",\"pid\":1,\"event\":\"listening\",\"message\":\"listening\",\"model\":\"fork\",\"reap\":\"signal\"}\n";
-            var asPicture = ProgramRun.Of(Binaries.Server, ["timeline", "-", "-o", dir], log);
-            Assert.Equal(1, asPicture.ExitCode);
-            Assert.Equal($"forkserver timeline: cannot write {dir}: it is a directory", Assert.Single(asPicture.Errors));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        string log = "{\"time\":\"2026-01-01T00:00:00.000+00:00\",\"pid\":1,\"event\":\"listening\",\"message\":\"listening\",\"model\":\"fork\",\"reap\":\"signal\"}\n";
+        var asPicture = ProgramRun.Of(Binaries.Server, ["timeline", "-", "-o", _dir], log);
+        Assert.Equal(1, asPicture.ExitCode);
+        Assert.Equal($"forkserver timeline: cannot write {_dir}: it is a directory", Assert.Single(asPicture.Errors));
     }
 
     [Fact]
