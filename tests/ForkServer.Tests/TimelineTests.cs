@@ -169,6 +169,13 @@ public sealed partial class TimelineTests : IDisposable
         Assert.Empty(busyRun.Output);
         Assert.False(File.Exists(busy));
 
+        // A FIFO nobody reads: opening it for writing would wait for a reader, with SIGTERM blocked.
+        string fifo = Path.Combine(_dir, "fifo.svg");
+        Assert.Equal(0, ProgramRun.Of("/usr/bin/mkfifo", [fifo]).ExitCode);
+        var unread = ProgramRun.Of(Binaries.Server, ["--port", "0", "--timeline", fifo]);
+        Assert.Equal(2, unread.ExitCode);
+        Assert.Contains($"--timeline {fifo}: cannot write it: open failed: ENXIO", Assert.Single(unread.Errors, l => l.Length > 0));
+
         if (ProcFs.IsRoot)
         {
             // The directory is root's alone: the server binds as root, then serves (and draws) as nobody.

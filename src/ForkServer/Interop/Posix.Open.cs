@@ -15,13 +15,14 @@ public static partial class Posix
 
     /// <summary>
     /// open(2) of <paramref name="path"/> for writing, created if absent (mode 0666 less the umask) and emptied if not,
-    /// close-on-exec: the descriptor, or the negated errno of a path that cannot be written (-ENOENT, -EACCES,
-    /// -ENOTDIR, -EISDIR, -EROFS, -ENOSPC, -EDQUOT, -ELOOP, -ENAMETOOLONG, -EPERM).
+    /// close-on-exec and non-blocking (a FIFO nobody reads fails with ENXIO rather than waiting for a reader): the
+    /// descriptor, or the negated errno of a path that cannot be written (-ENOENT, -EACCES, -ENOTDIR, -EISDIR, -EROFS,
+    /// -ENOSPC, -EDQUOT, -ELOOP, -ENAMETOOLONG, -EPERM, -ENXIO).
     /// </summary>
     public static int Create(string path) =>
-        Open(path, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_TRUNC | LibC.O_CLOEXEC | LibC.O_NOCTTY,
+        Open(path, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_TRUNC | LibC.O_CLOEXEC | LibC.O_NOCTTY | LibC.O_NONBLOCK,
             Errno.ENOENT, Errno.EACCES, Errno.ENOTDIR, Errno.EISDIR, Errno.EROFS, Errno.ENOSPC, Errno.EDQUOT, Errno.ELOOP,
-            Errno.ENAMETOOLONG, Errno.EPERM);
+            Errno.ENAMETOOLONG, Errno.EPERM, Errno.ENXIO);
 
     // 0666: what the file gets when open creates it, less the umask.
     private const int ReadWriteForAll = 0x1b6;

@@ -13,7 +13,8 @@ public static class StopPicture
 {
     /// <summary>
     /// Creates (or empties) the picture's file: null, or why it cannot be written. Called as the user the server serves
-    /// as, who will write it at the stop.
+    /// as, who will write it at the stop. Not a FIFO: its writer waits for a reader, and the stop would wait with it,
+    /// its signals blocked.
     /// </summary>
     [SupportedOSPlatform("linux")]
     public static string? Prepare(string path)
@@ -23,8 +24,9 @@ public static class StopPicture
         {
             return PosixException.Describe("open", -fd);
         }
+        bool fifo = Posix.Describe(fd) == DescriptorKind.Pipe;
         Posix.Close(fd);
-        return null;
+        return fifo ? "it is a FIFO, which would hold the stop until something reads it; give a file" : null;
     }
 
     public static void Draw(string path, EventLog log)
