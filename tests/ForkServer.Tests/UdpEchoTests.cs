@@ -28,6 +28,34 @@ public sealed class UdpEchoTests
         }
     }
 
+    /// <summary>
+    /// A datagram from the server's own port, or from a port under 1024 (where system services such as echo and
+    /// chargen answer whatever comes), is dropped with a line: its echo would come back to be echoed again, without
+    /// end. The source port is forged with a raw socket, which takes root.
+    /// </summary>
+    [Fact]
+    public void ADatagramWhoseEchoWouldComeBackForeverIsDroppedWithALine()
+    {
+        Assert.SkipUnless(ProcFs.IsRoot, "forging a source port takes a raw socket, and so root");
+        using var server = ServerProcess.Start("udp");
+        using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Udp);
+        foreach (int from in new[] { server.Port, 7 })
+        {
+            // A UDP header (source port, destination port, length, no checksum) and the data; the kernel adds the IP header.
+            byte[] datagram = [(byte)(from >> 8), (byte)from, (byte)(server.Port >> 8), (byte)server.Port, 0, 12, 0, 0, .. "loop"u8];
+            raw.SendTo(datagram, new IPEndPoint(IPAddress.Loopback, 0));
+            server.WaitForLine(l => l.Contains($"dropped 4 bytes from 127.0.0.1:{from}"), TimeSpan.FromSeconds(10));
+        }
+        // And the server serves on.
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 10_000 };
+        client.Connect(IPAddress.Loopback, server.Port);
+        client.Send("after"u8);
+        var buffer = new byte[16];
+        Assert.Equal("after"u8.ToArray(), buffer[..client.Receive(buffer)]);
+        server.WaitForLine(l => l.Contains("echoed 5 bytes"), TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(server.Output, l => l.Contains("echoed 4 bytes"));
+    }
+
     [Fact]
     public void ForkclientEchoUdpPrintsEachReplyAsTheTutorialsUdpClientDoes()
     {
