@@ -48,6 +48,8 @@ public sealed class InputTests
         { "server", ["demo", "zombie", "--hold", "abc"], "--hold: 'abc' is not a number of seconds from 0 to 86400" },
         { "server", ["demo", "orphan", "--hold", "-1"], "--hold: '-1' is not a number of seconds from 0 to 86400" },
         { "server", ["ps", "--pid", "x"], "--pid: 'x' is not a whole number from 1 to 2147483647" },
+        { "server", ["spawned-child", "--fd", "99999999999"], "--fd: '99999999999' is not a whole number from 0 to 2147483647" },
+        { "server", ["spawned-child", "--clients", "0"], "--clients: '0' is not a whole number from 1 to 2147483647" },
         { "client", ["echo", "--port", "0"], "--port: '0' is not a whole number from 1 to 65535" },
         { "client", ["echo", "--style", "fancy"], "--style: 'fancy' is not one of tcp, udp, exception, fork, thread, select" },
         { "client", ["greet", "--port", "abc"], "--port: 'abc' is not a whole number from 1 to 65535" },
@@ -70,6 +72,19 @@ public sealed class InputTests
         string error = Assert.Single(run.Errors, l => l.Length > 0);
         Assert.Equal($"{(program == "server" ? "forkserver" : "forkclient")}: {expected}", error);
         Assert.Empty(run.Output);
+    }
+
+    /// <summary>The resolver takes an empty name for the machine's own: an empty --host listened on that, silently.</summary>
+    [Theory]
+    [InlineData("server", "serve", "", 2)]
+    [InlineData("server", "udp", " ", 2)]
+    [InlineData("client", "echo", "", 1)]
+    public void AnEmptyHostIsRefusedInOneLine(string program, string command, string host, int exitCode)
+    {
+        var run = ProgramRun.Of(program == "server" ? Binaries.Server : Binaries.Client, [command, "--host", host, "--port", program == "server" ? "0" : "1"]);
+        Assert.Equal(exitCode, run.ExitCode);
+        string error = Assert.Single(run.Errors, l => l.Length > 0);
+        Assert.EndsWith($": host '{host}' is empty; use an IP address such as 127.0.0.1", error);
     }
 
     [Fact]

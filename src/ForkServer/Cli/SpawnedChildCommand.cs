@@ -14,10 +14,10 @@ public static class SpawnedChildCommand
 {
     public static Command Create()
     {
-        var fd = new Option<int?>("--fd") { Description = "The inherited descriptor of the client's socket (Linux; Windows reads the socket from standard input)" };
-        var handover = new Option<int?>("--handover") { Description = "The descriptor of the channel a client comes on (Linux: a spawn-model server's pool)" };
-        var clients = new Option<int>("--clients") { Description = "Clients to serve one after another before exiting (Linux: from the channel; Windows: from standard input, saying 'ready' on standard output between them)", DefaultValueFactory = _ => 1 };
-        var ready = new Option<int?>("--ready") { Description = "The descriptor to write this process's pid to when it waits for its next client (Linux, with --clients)" };
+        var fd = OptionRules.OptionalWholeNumber("--fd", "The inherited descriptor of the client's socket (Linux; Windows reads the socket from standard input)", 0, int.MaxValue);
+        var handover = OptionRules.OptionalWholeNumber("--handover", "The descriptor of the channel a client comes on (Linux: a spawn-model server's pool)", 0, int.MaxValue);
+        var clients = OptionRules.WholeNumber("--clients", "Clients to serve one after another before exiting (Linux: from the channel; Windows: from standard input, saying 'ready' on standard output between them)", 1, 1, int.MaxValue);
+        var ready = OptionRules.OptionalWholeNumber("--ready", "The descriptor to write this process's pid to when it waits for its next client (Linux, with --clients)", 0, int.MaxValue);
         var peer = new Option<string>("--peer") { Description = "The client's address, for ps and the log", DefaultValueFactory = _ => "a handed-over client" };
         var command = new Command(SelfCommand.SpawnedChild, "Serve the clients a spawn-model server hands over") { Hidden = true };
         command.Options.Add(fd);

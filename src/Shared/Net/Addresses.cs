@@ -17,6 +17,11 @@ public static class Addresses
         {
             return address;
         }
+        // The resolver takes an empty name for this machine's own name: an empty --host would listen on whatever that is.
+        if (string.IsNullOrWhiteSpace(host))
+        {
+            throw new StartupException($"host '{host}' is empty; use an IP address such as 127.0.0.1");
+        }
         try
         {
             return Dns.GetHostAddresses(host) is [var first, ..]
