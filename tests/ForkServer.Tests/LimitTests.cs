@@ -98,14 +98,20 @@ public sealed class LimitTests
         BadInputTests.AssertStillServes(server);
     }
 
-    [Fact]
-    public void ForkFailingUnderAProcessLimitTellsClientsBusyAndRecovers()
+    /// <summary>
+    /// The thread model meets the same limit in pthread_create, which .NET reports as "insufficient memory": the line
+    /// names the limit instead.
+    /// </summary>
+    [Theory]
+    [InlineData("fork", "fork failed: EAGAIN")]
+    [InlineData("thread", "cannot start a thread: pthread_create failed: the limit on processes and threads (ulimit -u) or memory")]
+    public void AChildOrThreadThatCannotStartUnderAProcessLimitTellsClientsBusyAndRecovers(string model, string error)
     {
         // RLIMIT_NPROC does not bind root, so the server runs as nobody, with a limit its own threads already fill.
         Assert.SkipUnless(ProcFs.IsRoot && File.Exists("/usr/bin/setpriv") && File.Exists("/usr/bin/prlimit"),
             "needs root, setpriv and prlimit (util-linux) to run the server as nobody under a process limit");
         using var server = ServerProcess.StartUnder(
-            ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"], Build.Jit, "--log", "json");
+            ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"], Build.Jit, "--log", "json", "--model", model);
         SetSoftLimit(server.Pid, "nproc", "1");
 
         long cpuBefore = ProcFs.CpuTicks(server.Pid);
@@ -116,14 +122,14 @@ public sealed class LimitTests
         }
         Thread.Sleep(2000);
         long cpuTicks = ProcFs.CpuTicks(server.Pid) - cpuBefore;
-        Assert.Contains(server.Errors, l => l.Contains("fork failed: EAGAIN"));
+        Assert.Contains(server.Errors, l => l.Contains(error));
         Assert.Empty(ProcFs.ChildrenOf(server.Pid));
 
         SetSoftLimit(server.Pid, "nproc", null);
         BadInputTests.AssertStillServes(server);
         // Spinning for the 2 s of waiting would cost about 200 ticks; refusing 20 clients costs a few.
         Assert.InRange(cpuTicks, 0, 60);
-        Figures.Record("fork-fails", "fork() fails with EAGAIN under RLIMIT_NPROC",
+        Figures.Record($"{model}-fails", model == "fork" ? "fork() fails with EAGAIN under RLIMIT_NPROC" : "pthread_create() fails with EAGAIN under RLIMIT_NPROC (thread model)",
             new Dictionary<string, object> { ["clients_refused_busy"] = 20, ["cpu_ticks_over_2s"] = cpuTicks, ["served_after_lift"] = 1 });
     }
 

@@ -91,7 +91,9 @@ public sealed class ThreadModel(ServeOptions options, int listenFd, SessionFacto
         catch (Exception e) when (e is OutOfMemoryException or ThreadStartException)
         {
             _host.Closed(client);
-            Refusal.ServerBusy(client, peer, $"cannot start a thread: {e.Message}", log);
+            // .NET reports every failed pthread_create as "insufficient memory", most often at the limit on processes.
+            string why = e is OutOfMemoryException ? "pthread_create failed: the limit on processes and threads (ulimit -u) or memory" : e.Message;
+            Refusal.ServerBusy(client, peer, $"cannot start a thread: {why}", log);
             return;
         }
         _threads.Add(thread);
