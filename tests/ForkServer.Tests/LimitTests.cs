@@ -239,7 +239,7 @@ public sealed class LimitTests
     /// Sets a running process's soft limit with prlimit, or raises it back to the hard limit when
     /// <paramref name="soft"/> is null. The hard limit is left alone: lowering it could not be undone here.
     /// </summary>
-    private static void SetSoftLimit(int pid, string resource, string? soft)
+    internal static void SetSoftLimit(int pid, string resource, string? soft)
     {
         // Without CAP_SYS_RESOURCE (not granted here even to root) prlimit(2) may only touch a process of the same
         // uid, so prlimit runs as the server's user.

@@ -199,6 +199,37 @@ public sealed class SpawnModelTests
     }
 
     [Fact]
+    public void APoolChildThatExitsBeforeItsFirstClientIsAFailedStartNotRestartedInALoop()
+    {
+        Assert.SkipUnless(ProcFs.IsRoot && File.Exists("/usr/bin/setpriv") && File.Exists("/usr/bin/prlimit"),
+            "needs root, setpriv and prlimit (util-linux) to run the server under a process limit of its own");
+        // RLIMIT_NPROC counts every process of the user on the machine: a uid of its own makes the count the server's.
+        int uid = 100_000 + Environment.ProcessId;
+        // Three tasks: the server's two threads (main, finalizer) and one child, whose runtime cannot start a thread.
+        using var server = ServerProcess.StartUnder(
+            ["/usr/bin/setpriv", $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "/usr/bin/prlimit", "--nproc=3:"],
+            Build.Aot, "--model", "spawn", "--log", "json", "--workers", $"{PoolSize}");
+        Assert.True(Wait.Until(() => server.Events("reaped").Count > 0, TimeSpan.FromSeconds(10)), server.Transcript());
+        // Restarted on each reap, a child that cannot start would exit hundreds of times a second.
+        Thread.Sleep(TimeSpan.FromSeconds(3));
+        var reaped = server.Events("reaped");
+        Assert.InRange(reaped.Count, 1, PoolSize);
+        Assert.All(reaped, e => Assert.Equal(255, e.GetProperty("exit_code").GetInt32()));
+        Assert.Empty(Refills(server));
+        var failed = server.ErrorEvents("pool").Where(e => e.GetProperty("message").GetString()!.Contains("before its first client")).ToList();
+        Assert.Equal(reaped.Select(e => e.GetProperty("child").GetInt32()), failed.Select(e => e.GetProperty("child").GetInt32()));
+
+        LimitTests.SetSoftLimit(server.Pid, "nproc", null);
+        using (var client = new TcpClientSession(server.Port))
+        {
+            Assert.Equal("you send:after", client.Exchange("after", "you send:after"));
+        }
+        // The exit of the child that served fills the pool again.
+        Assert.True(Wait.Until(() => Refills(server).Count > 0 && ProcFs.ChildrenOf(server.Pid).Count == PoolSize, TimeSpan.FromSeconds(10)),
+            server.Transcript());
+    }
+
+    [Fact]
     public void APoolChildThatServedItsLastClientIsReplacedBeforeAnotherClientComes()
     {
         using var server = ServerProcess.Start(Build.Aot, "--model", "spawn", "--log", "json", "--workers", "1", "--clients-per-child", "2");

@@ -119,6 +119,9 @@ public sealed class PoolLine(int size, int clientsPerChild)
             new LogField("clients_per_child", clientsPerChild));
     }
 
+    /// <summary>Whether <paramref name="pid"/> waits for its first client: started, and given none yet.</summary>
+    public bool WaitsForFirstClient(int pid) => _members.TryGetValue(pid, out var member) && member is { Waits: true, Handed: 0 };
+
     /// <summary><paramref name="pid"/> has exited, or could not be given its client: true if it was in the pool, which it leaves.</summary>
     public bool Forget(int pid)
     {

@@ -22,8 +22,11 @@ public sealed class ChildTable
 
     public IEnumerable<Child> All => _children.Values;
 
-    /// <summary>Called with each child's pid and label as the table forgets it (reaped, or gone): what the model counted per client ends.</summary>
-    public Action<int, ChildLabel>? Removed { get; set; }
+    /// <summary>
+    /// Called with each child's pid, label and exit status (null when none was collected) as the table forgets it
+    /// (reaped, or gone): what the model counted per client ends.
+    /// </summary>
+    public Action<int, ChildLabel, WaitStatus?>? Removed { get; set; }
 
     public bool Contains(int pid) => _children.ContainsKey(pid);
 
@@ -55,8 +58,11 @@ public sealed class ChildTable
     /// <summary>Whether a listed child was noted as exited (a zombie not reaped yet).</summary>
     public bool HasExited(int pid) => _children.TryGetValue(pid, out var child) && child.ExitedTimestamp != 0;
 
-    /// <summary>Forgets a reaped child; null when the pid was never ours (an orphan adopted as PID 1 or subreaper).</summary>
-    public Child? Remove(int pid)
+    /// <summary>
+    /// Forgets a reaped child, which ended with <paramref name="status"/> if it was collected; null when the pid was never
+    /// ours (an orphan adopted as PID 1 or subreaper).
+    /// </summary>
+    public Child? Remove(int pid, WaitStatus? status = null)
     {
         if (!_children.Remove(pid, out var child))
         {
@@ -66,7 +72,7 @@ public sealed class ChildTable
         {
             Zombies--;
         }
-        Removed?.Invoke(pid, child.Label);
+        Removed?.Invoke(pid, child.Label, status);
         return child;
     }
 
@@ -74,7 +80,7 @@ public sealed class ChildTable
     {
         foreach (var child in _children.Values)
         {
-            Removed?.Invoke(child.Pid, child.Label);
+            Removed?.Invoke(child.Pid, child.Label, null);
         }
         _children.Clear();
         Zombies = 0;

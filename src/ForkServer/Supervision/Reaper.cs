@@ -121,7 +121,7 @@ public sealed class Reaper(ChildTable children, EventLog log, Func<ChildLabel, W
     /// <param name="unnotedZombies">Listed children still to be reaped in this pass that the table does not count as exited.</param>
     private void Report(int pid, WaitStatus status, int unnotedZombies)
     {
-        if (children.Remove(pid) is not { } child)
+        if (children.Remove(pid, status) is not { } child)
         {
             log.Info("reaped", $"reaped orphan {pid} ({status}): adopted, not forked by this server",
                 new LogField("child", pid), new LogField("status", status.ToString()), new LogField("orphan", true));

@@ -147,13 +147,18 @@ public sealed class ChildPool
     /// <summary>The line that says what became of a child back from its client (<see cref="PoolLine.LogReturn"/>).</summary>
     public void LogReturn(Logging.EventLog log, int pid, bool kept) => _line.LogReturn(log, pid, kept);
 
-    /// <summary>The supervisor has reaped <paramref name="pid"/>: if it was the pool's, its channel closes.</summary>
-    public void Forget(int pid)
+    /// <summary>
+    /// The supervisor has reaped <paramref name="pid"/>: if it was the pool's, its channel closes. True if it was still
+    /// waiting for its first client.
+    /// </summary>
+    public bool Forget(int pid)
     {
+        bool unused = _line.WaitsForFirstClient(pid);
         if (_line.Forget(pid))
         {
             CloseChannel(pid);
         }
+        return unused;
     }
 
     /// <summary>At the stop: closes every channel, which a waiting child reads as "no client is coming".</summary>

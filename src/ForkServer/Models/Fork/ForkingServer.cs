@@ -23,7 +23,7 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
     private SignalFunnel _funnel = null!;
     private long _served;
     // A child was reaped since the pool last refilled: a pool child's exit leaves the pool short, and any exit frees
-    // what a start that failed may have lacked (a process, descriptors).
+    // what a start that failed may have lacked (a process, descriptors). Not the exit of a start that failed itself.
     private bool _reaped;
 
     // The client being forked for, and the child's body made once: the parent allocates nothing per client. Every
@@ -49,10 +49,19 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
         }
         _supervisor = new Supervisor(options.Reap, funnel, log, () => _served,
             (_, status) => child.Meaning(status));
-        _supervisor.Children.Removed = (pid, label) =>
+        _supervisor.Children.Removed = (pid, label, status) =>
         {
             _sources.Release(label.Client);
-            child.Pool?.Forget(pid);
+            // A pool child that exits by itself before its first client never got going (under a process limit its
+            // runtime cannot start a thread): a start that failed, as a fork that fails, or each reap would start the
+            // next such child. One killed by a signal is replaced at once.
+            if (child.Pool?.Forget(pid) == true && status is { Exited: true } exit && !_supervisor.Stop.Requested)
+            {
+                string why = $"child {pid} {exit} before its first client";
+                log.Error("pool", $"cannot start a child to wait for clients: {why}", new LogField("error", why),
+                    new LogField("child", pid), new LogField("exit_code", exit.ExitCode));
+                return;
+            }
             // Only noted, for the loop's Refill: a fork here would add a child to the table in the middle of a reap.
             _reaped = true;
         };
@@ -252,7 +261,8 @@ public sealed class ForkingServer(ServeOptions options, int listenFd, ClientChil
     /// <summary>
     /// Starts children to wait in place of those reaped, until the pool has enough, so the next client does not wait for
     /// a start. Only after a reap: a start that fails (logged) is tried again after the next reap or by the next client,
-    /// not on every pass, where a server out of processes or descriptors would fork and log without end.
+    /// not on every pass, where a server out of processes or descriptors would fork and log without end; nor after the
+    /// reap of a child that failed to start, which would do the same one child at a time.
     /// </summary>
     private void Refill(ChildPool pool)
     {
