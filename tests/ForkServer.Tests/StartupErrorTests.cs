@@ -47,4 +47,34 @@ public sealed class StartupErrorTests
         Assert.Equal(2, server.WaitForExit(TimeSpan.FromSeconds(30)));
         Assert.Contains(server.Errors, l => l.Contains("cannot resolve host 'no-such-host.invalid'"));
     }
+
+    /// <summary>
+    /// Under NativeAOT our code runs from 5 descriptors up: at each limit where the start runs out (the listening
+    /// socket, the signalfd, the warm-up's loopback client, the warm-up's accept) it says so in one line, with the
+    /// errno and how to raise the limit, and exits 2; above them it serves, with nothing on standard error. The fork
+    /// model's warm-up once served the accept's -EMFILE as a descriptor (setsockopt failed: EBADF, exit 1); prefork's
+    /// logged it as a worker's and started anyway.
+    /// </summary>
+    [Theory]
+    [InlineData("fork")]
+    [InlineData("prefork")]
+    public void EveryLowLimitOnOpenFilesIsOneLineNamingEmfileAndHowToRaiseIt(string model)
+    {
+        Assert.SkipUnless(File.Exists("/usr/bin/prlimit"), "needs prlimit (util-linux)");
+        string server = Binaries.ServerFor(Build.Aot);
+        for (int limit = 5; limit <= 12; limit++)
+        {
+            using var run = ServerProcess.Launch("/usr/bin/prlimit", [$"--nofile={limit}", server, "--model", model, "--port", "0"]);
+            string line = run.WaitForLine(l => l.Contains("listening on") || l.Contains("forkserver: "), TimeSpan.FromSeconds(30));
+            if (line.Contains("listening on"))
+            {
+                Assert.True(run.Errors.Count == 0, $"limit {limit}: {run.Transcript()}");
+                continue;
+            }
+            Assert.True(run.WaitForExit(TimeSpan.FromSeconds(20)) == 2, $"limit {limit}: {run.Transcript()}");
+            string error = Assert.Single(run.Errors, l => l.Length > 0);
+            Assert.Contains("EMFILE (Too many open files)", error);
+            Assert.EndsWith($"; the limit on open files is {limit}: raise it (ulimit -n 1024)", error);
+        }
+    }
 }

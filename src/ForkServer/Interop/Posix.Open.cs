@@ -7,11 +7,11 @@ public static partial class Posix
 {
     /// <summary>
     /// open(2) of <paramref name="path"/> for writing, close-on-exec, non-blocking if asked: the descriptor, or -ENXIO
-    /// (a FIFO with no reader), -EACCES, -ENOENT or -ENOTDIR.
+    /// (a FIFO with no reader), -EACCES, -ENOENT, -ENOTDIR, or -EMFILE when the process has no descriptor left.
     /// </summary>
     public static int OpenForWriting(string path, bool nonBlocking) =>
         Open(path, LibC.O_WRONLY | LibC.O_CLOEXEC | LibC.O_NOCTTY | (nonBlocking ? LibC.O_NONBLOCK : 0),
-            Errno.ENXIO, Errno.EACCES, Errno.ENOENT, Errno.ENOTDIR, Errno.EPERM);
+            Errno.ENXIO, Errno.EACCES, Errno.ENOENT, Errno.ENOTDIR, Errno.EPERM, Errno.EMFILE);
 
     /// <summary>
     /// open(2) of <paramref name="path"/> for writing, created if absent (mode 0666 less the umask) and emptied if not,

@@ -106,6 +106,11 @@ public static class ServerStart
         {
             return CannotStart(log, e.Message);
         }
+        catch (PosixException e) when (e.Errno == Errno.EMFILE)
+        {
+            // Out of descriptors before it could serve (a signalfd, the warm-up's accept...): the limit is too low.
+            return CannotStart(log, OpenFileLimit.Describe(e.Call, e.Errno));
+        }
         catch (PosixException e)
         {
             // A system call the server cannot do without failed (poll, signalfd, sigaction...): say which, and stop.

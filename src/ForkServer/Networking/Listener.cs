@@ -31,7 +31,7 @@ public static class Listener
         int fd = Posix.Socket(ipv6, udp, nonBlocking);
         if (fd < 0)
         {
-            throw new StartupException($"cannot make a socket for {address}: {PosixException.Describe("socket", -fd)}");
+            throw new StartupException($"cannot make a socket for {address}: {OpenFileLimit.Describe("socket", -fd)}");
         }
         if (!udp)
         {

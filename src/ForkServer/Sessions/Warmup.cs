@@ -27,6 +27,13 @@ public static class Warmup
         RunOne(ipv6, serveOne);
     }
 
+    /// <summary>
+    /// What a model's <c>serveOne</c> throws when accept4 fails (<paramref name="negatedErrno"/>, as
+    /// <see cref="Posix.Accept"/> returns it): the queue holds only the warm-up's own client, so this is no client's
+    /// fault, and a server that cannot accept it cannot accept anyone (EMFILE: the limit on open files is too low).
+    /// </summary>
+    public static PosixException AcceptFailed(int negatedErrno) => new("accept4", -negatedErrno);
+
     private static void RunOne(bool ipv6, Action<int> serveOne)
     {
         int listener = Listener.Open(ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0, nonBlocking: false);
@@ -35,7 +42,7 @@ public static class Warmup
         {
             if (client < 0)
             {
-                throw new Cli.StartupException($"cannot make the warm-up's loopback connection: {PosixException.Describe("socket", -client)}; the limit on open files may be too low (ulimit -n)");
+                throw new Cli.StartupException($"cannot make the warm-up's loopback connection: {Cli.OpenFileLimit.Describe("socket", -client)}");
             }
             if (Posix.Connect(client, Posix.LocalAddress(listener)) != 0)
             {

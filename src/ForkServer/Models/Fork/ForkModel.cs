@@ -61,5 +61,13 @@ public sealed class ForkModel(ServeOptions options, int listenFd, SessionFactory
     }
 
     /// <summary>The warm-up's client, served in the parent by the very code a child runs.</summary>
-    private void ServeWarmup(int listener) => ServeSession(Posix.Accept(listener, out _), inheritedTimeouts: false);
+    private void ServeWarmup(int listener)
+    {
+        int client = Posix.Accept(listener, out _);
+        if (client < 0)
+        {
+            throw Warmup.AcceptFailed(client);
+        }
+        ServeSession(client, inheritedTimeouts: false);
+    }
 }

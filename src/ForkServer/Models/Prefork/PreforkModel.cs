@@ -163,6 +163,10 @@ public sealed class PreforkModel(ServeOptions options, int listenFd, SessionFact
         if (client < 0)
         {
             _limits?.Cancel(turn);
+            if (_warming)
+            {
+                throw Warmup.AcceptFailed(client);
+            }
             if (Errno.IsOutOfResources(client))
             {
                 _workerGate.OutOfResources($"worker {Posix.GetPid()}: {PosixException.Describe("accept4", -client)}");

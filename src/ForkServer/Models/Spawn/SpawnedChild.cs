@@ -86,7 +86,7 @@ public static class SpawnedChild
         var (ours, theirs) = Posix.SocketPair();
         if (ours < 0)
         {
-            throw new Cli.StartupException($"cannot warm up: {PosixException.Describe("socketpair", -ours)}");
+            throw new Cli.StartupException($"cannot warm up: {Cli.OpenFileLimit.Describe("socketpair", -ours)}");
         }
         Posix.Send(ours, "warm-up"u8);
         Posix.ShutdownSend(ours);
