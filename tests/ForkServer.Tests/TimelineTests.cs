@@ -200,6 +200,35 @@ public sealed partial class TimelineTests : IDisposable
         Assert.Equal($"forkserver timeline: cannot write {_dir}: it is a directory", Assert.Single(asPicture.Errors));
     }
 
+    /// <summary>
+    /// Started with standard input closed, the process finds the runtime's own descriptor on 0 (/dev/urandom under
+    /// NativeAOT, a pipe under the JIT): timeline read it for ever, at 100% CPU.
+    /// </summary>
+    [Theory]
+    [InlineData(Build.Jit)]
+    [InlineData(Build.Aot)]
+    public void AClosedStandardInputIsSaidSoInOneLine(Build build)
+    {
+        var run = ProgramRun.Of("/bin/bash", ["-c", "exec \"$@\" <&-", "-", Binaries.ServerFor(build), "timeline"]);
+        Assert.True(run.ExitCode == 2, run.Transcript());
+        Assert.Equal("forkserver timeline: standard input is closed: give the event log as FILE or on standard input", Assert.Single(run.Errors, l => l.Length > 0));
+    }
+
+    /// <summary>/dev/zero, one endless line of NULs, took 1.1 GB in 3 s; a line past 1 MiB is refused too, by its number.</summary>
+    [Fact]
+    public void InputThatIsNoLogIsRefusedInOneLineWithoutReadingItAll()
+    {
+        var zeros = ProgramRun.Of("/bin/bash", ["-c", "exec \"$@\" </dev/zero", "-", Binaries.Server, "timeline"]);
+        Assert.True(zeros.ExitCode == 2, zeros.Transcript());
+        Assert.Equal("forkserver timeline: standard input: line 1 has a NUL byte: it is not a --log json log", Assert.Single(zeros.Errors, l => l.Length > 0));
+
+        string log = Path.Combine(_dir, "long.log");
+        File.WriteAllText(log, "{\"time\":\"2025-01-01T00:00:00Z\",\"event\":\"listening\",\"pid\":1}\n" + new string('x', (1 << 20) + 1) + "\n");
+        var longLine = ProgramRun.Of(Binaries.Server, ["timeline", log]);
+        Assert.True(longLine.ExitCode == 2, longLine.Transcript());
+        Assert.Equal($"forkserver timeline: {log}: line 2 is longer than 1 MiB: it is not a --log json log", Assert.Single(longLine.Errors, l => l.Length > 0));
+    }
+
     [Fact]
     public void ALogWithoutJsonEventsIsRefusedInOneLine()
     {

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using ForkServer.Interop;
+using ForkServer.Processes;
 using ForkServer.Timeline;
 
 namespace ForkServer.Cli;
@@ -25,6 +27,12 @@ public static class TimelineCommand
         try
         {
             bool fromInput = file is null or "-";
+            if (fromInput && OperatingSystem.IsLinux() && OwnDescriptors.Standard(0) == DescriptorKind.Closed)
+            {
+                // Descriptor 0 is then the runtime's own (/dev/urandom under NativeAOT): reading it would never end.
+                Console.Error.WriteLine("forkserver timeline: standard input is closed: give the event log as FILE or on standard input");
+                return ExitCodes.CannotStart;
+            }
             if (fromInput && !Console.IsInputRedirected)
             {
                 Console.Error.WriteLine("forkserver timeline: give the event log as FILE or on standard input (forkserver --log json > run.log)");

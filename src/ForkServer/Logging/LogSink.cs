@@ -39,12 +39,7 @@ public sealed class LogSink
 
     public static LogSink Open(int standardFd)
     {
-        var kind = Posix.Describe(standardFd);
-        if (kind != DescriptorKind.Closed && OwnDescriptors.OpenedHere(standardFd))
-        {
-            // Started with it closed: a descriptor the runtime opened took its number.
-            kind = DescriptorKind.Closed;
-        }
+        var kind = OwnDescriptors.Standard(standardFd);
         if (kind is DescriptorKind.Pipe or DescriptorKind.Terminal)
         {
             int own = Posix.OpenForWriting($"/proc/self/fd/{standardFd}", nonBlocking: true);

@@ -13,4 +13,7 @@ namespace ForkServer.Processes;
 public static class OwnDescriptors
 {
     public static bool OpenedHere(int fd) => Posix.IsCloseOnExec(fd);
+
+    /// <summary>What standard descriptor <paramref name="fd"/> is, Closed too when the runtime's own took its number.</summary>
+    public static DescriptorKind Standard(int fd) => Posix.Describe(fd) is var kind && kind != DescriptorKind.Closed && OpenedHere(fd) ? DescriptorKind.Closed : kind;
 }

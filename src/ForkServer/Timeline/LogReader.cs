@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace ForkServer.Timeline;
@@ -22,11 +23,19 @@ public static class LogReader
         ["fork-failed"] = "fork failed",
     };
 
-    /// <exception cref="FormatException">No JSON event at all: the input is not a <c>--log json</c> log.</exception>
+    /// <summary>
+    /// The longest line read, in characters: far above the longest the server writes (a file name of PATH_MAX, 4096
+    /// bytes, every byte escaped as \u00XX, twice, is under 50 K), and a bound on memory for input that is no log at
+    /// all (/dev/zero is one endless line).
+    /// </summary>
+    public const int MaxLine = 1 << 20;
+
+    /// <exception cref="FormatException">No JSON event at all, a line longer than <see cref="MaxLine"/> or with a NUL
+    /// byte (which no text log has): the input is not a <c>--log json</c> log.</exception>
     public static Lives Read(TextReader input)
     {
         var events = new List<JsonElement>();
-        for (string? line = input.ReadLine(); line is not null; line = input.ReadLine())
+        foreach (string line in Lines(input))
         {
             if (line.TrimStart().StartsWith('{') && Parse(line) is { } e && e.TryGetProperty("event", out _) && e.TryGetProperty("time", out _))
             {
@@ -150,6 +159,37 @@ public static class LogReader
             Marks = marks,
             Accepts = accepts,
         };
+    }
+
+    private static IEnumerable<string> Lines(TextReader input)
+    {
+        var line = new StringBuilder();
+        int number = 1;
+        for (int c = input.Read(); c >= 0; c = input.Read())
+        {
+            if (c == '\n')
+            {
+                yield return line.ToString();
+                line.Clear();
+                number++;
+            }
+            else if (c == '\0')
+            {
+                throw new FormatException($"line {number} has a NUL byte: it is not a --log json log");
+            }
+            else if (line.Length == MaxLine)
+            {
+                throw new FormatException($"line {number} is longer than {MaxLine >> 20} MiB: it is not a --log json log");
+            }
+            else
+            {
+                line.Append((char)c);
+            }
+        }
+        if (line.Length > 0)
+        {
+            yield return line.ToString();
+        }
     }
 
     private static JsonElement? Parse(string line)

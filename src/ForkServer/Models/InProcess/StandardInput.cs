@@ -16,10 +16,9 @@ public static class StandardInput
     public const int Fd = 0;
 
     /// <summary>Whether to watch it, and what the listening line says about it.</summary>
-    public static (bool Watch, string Says) Decide() => Posix.Describe(Fd) switch
+    public static (bool Watch, string Says) Decide() => OwnDescriptors.Standard(Fd) switch
     {
         DescriptorKind.Terminal => (true, "type a line here to stop it"),
-        _ when OwnDescriptors.OpenedHere(Fd) => (false, "standard input is closed, so nothing typed stops it"),
         DescriptorKind.Pipe => (true, "a line on standard input, or its end, stops it"),
         DescriptorKind.Closed => (false, "standard input is closed, so nothing typed stops it"),
         var kind => (false, $"standard input is a {Describe(kind)}, which is not watched"),
