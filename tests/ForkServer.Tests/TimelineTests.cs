@@ -187,6 +187,20 @@ public sealed partial class TimelineTests : IDisposable
     }
 
     /// <summary>A directory given for the log or for the picture is called a directory, not "access denied".</summary>
+    /// <summary>A picture that could be opened at the start but not written at the stop fails the run: it exited 0.</summary>
+    [Fact]
+    public void APictureThatCannotBeWrittenAtTheStopMakesTheExitStatus1()
+    {
+        using var server = ServerProcess.Start("--timeline", "/dev/full");
+        using (var client = new TcpClientSession(server.Port))
+        {
+            Assert.Equal("you send:x", client.Exchange("x", "you send:x"));
+        }
+        server.Signal(ProcFs.SIGTERM);
+        Assert.Equal(1, server.WaitForExit(TimeSpan.FromSeconds(20)));
+        Assert.Contains(server.Errors, l => l.Contains("forkserver: cannot write the timeline /dev/full: ") && l.Contains("No space left on device"));
+    }
+
     [Fact]
     public void ADirectoryGivenForTheLogOrThePictureIsSaidToBeOne()
     {

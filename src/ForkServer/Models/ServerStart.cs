@@ -57,6 +57,25 @@ public static class ServerStart
         }
         // Set once the picture's file is made: a start that fails before that draws nothing.
         string? picture = null;
+        int status = ExitCodes.Failure;
+        try
+        {
+            status = Serve(options, log, ref picture);
+        }
+        finally
+        {
+            // A picture asked for and not drawn fails the run: a script must not take a missing file for a success.
+            if (picture is not null && !StopPicture.Draw(picture, log) && status == ExitCodes.Ok)
+            {
+                status = ExitCodes.Failure;
+            }
+        }
+        return status;
+    }
+
+    [SupportedOSPlatform("linux")]
+    private static int Serve(ServeOptions options, EventLog log, ref string? picture)
+    {
         try
         {
             // The paths that report running out of descriptors must not need one: under the JIT, the first use of an
@@ -116,13 +135,6 @@ public static class ServerStart
             // A system call the server cannot do without failed (poll, signalfd, sigaction...): say which, and stop.
             log.Error("failed", $"forkserver: {e.Message}", new LogField("error", e.Message));
             return ExitCodes.Failure;
-        }
-        finally
-        {
-            if (picture is not null)
-            {
-                StopPicture.Draw(picture, log);
-            }
         }
     }
 

@@ -29,7 +29,8 @@ public static class StopPicture
         return fifo ? "it is a FIFO, which would hold the stop until something reads it; give a file" : null;
     }
 
-    public static void Draw(string path, EventLog log)
+    /// <summary>Draws the kept events into <paramref name="path"/>, and says so; false, with the reason logged, if it could not.</summary>
+    public static bool Draw(string path, EventLog log)
     {
         var lines = new StringBuilder();
         foreach (byte[] line in log.Kept)
@@ -48,8 +49,9 @@ public static class StopPicture
         if (why is not null)
         {
             log.Error("timeline-failed", $"forkserver: cannot write the timeline {path}: {why}", new LogField("error", why));
-            return;
+            return false;
         }
         log.Always("timeline", $"timeline of this run written to {path}", new LogField("file", path));
+        return true;
     }
 }
