@@ -33,6 +33,25 @@ public sealed partial class SigchldDemoTests
         Assert.Equal(0, demo.WaitForExit(TimeSpan.FromSeconds(30)));
     }
 
+    /// <summary>
+    /// Ctrl-C (SIGINT) or SIGTERM during the hold ends the demo at once, killed by that signal as the other demos are,
+    /// and takes its children with it: none is left running, and its zombies are reaped by whoever adopts them.
+    /// </summary>
+    [Theory]
+    [InlineData(ProcFs.SIGINT)]
+    [InlineData(ProcFs.SIGTERM)]
+    public void ASignalDuringTheHoldEndsTheDemoAndItsChildren(int signal)
+    {
+        using var demo = ServerProcess.Launch(Binaries.Server, ["demo", "sigchld", "--hold", "60"]);
+        demo.WaitForLine(l => l.Contains("see the zombies"), TimeSpan.FromSeconds(60));
+        var children = ProcFs.ChildrenOf(demo.Pid).Select(c => c.Pid).ToList();
+
+        demo.Signal(signal);
+        Assert.Equal(128 + signal, demo.WaitForExit(TimeSpan.FromSeconds(10)));
+        Assert.True(Wait.Until(() => children.All(pid => ProcFs.Read(pid) is not { Comm: "fs-demo-sigchld" }), TimeSpan.FromSeconds(10)),
+            string.Join('\n', children.Select(pid => ProcFs.Read(pid).ToString())));
+    }
+
     [GeneratedRegex(@"(?<children>\d+) children exited; SIGCHLD came (?<signals>\d+) times?; (?<reaped>\d+) reaped; /proc shows (?<zombies>\d+) zombies")]
     private static partial Regex Counts();
 

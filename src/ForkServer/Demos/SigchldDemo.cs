@@ -22,6 +22,8 @@ public static class SigchldDemo
 {
     private const string ChildName = "fs-demo-sigchld";
 
+    private static readonly SignalSet s_funneled = SignalSet.Of(Signals.SIGCHLD);
+
     public static Command Command()
     {
         var children = OptionRules.WholeNumber("--children", "How many children exit at the same moment", 10, 2, 500, "-n");
@@ -37,9 +39,10 @@ public static class SigchldDemo
     private static int Run(int count, TimeSpan hold)
     {
         // First: SIGCHLD must be blocked in every thread for the signalfd to see it (this may exec the demo again).
-        SignalFunnel.BlockFromStart();
+        // Only SIGCHLD: SIGINT and SIGTERM keep their default action, so Ctrl-C ends it, hold or not, as the other demos.
+        SignalFunnel.BlockFromStart(s_funneled);
         var log = new EventLog(LogFormat.Text, quiet: false);
-        var funnel = SignalFunnel.Open();
+        var funnel = SignalFunnel.Open(s_funneled);
         var table = new ChildTable();
         var reaper = new Reaper(table, new EventLog(LogFormat.Text, quiet: true), (_, _) => null);
         int self = Posix.GetPid();
