@@ -34,6 +34,50 @@ public sealed partial class ForkQuizTests
         Assert.Equal(Section(first.Output.ToList(), "Answer:"), Section(second.Output, "Answer:"));
     }
 
+    /// <summary>
+    /// During the hold, a quiz process the user kills is reaped by its parent, a or another quiz process: no zombie
+    /// stays; the others go on.
+    /// </summary>
+    [Fact]
+    public void AProcessKilledDuringTheHoldIsReapedByItsParent()
+    {
+        using var quiz = ServerProcess.Launch(Binaries.Server, [.. Held, "--hold", "60"]);
+        quiz.WaitForLine(l => l.StartsWith("holding", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        var tree = ProcTree(quiz.Output.ToList());
+        // Leaves, so that no orphan moves: one under a, one under another quiz process.
+        var leaves = tree.Where(n => tree.All(m => m.ParentLetter != n.Letter)).ToList();
+        var underA = leaves.First(n => n.ParentLetter == "a");
+        var underOther = leaves.First(n => n.ParentLetter is not ("a" or ""));
+
+        ProcFs.Kill(underA.Pid, ProcFs.SIGTERM);
+        ProcFs.Kill(underOther.Pid, ProcFs.SIGTERM);
+        Assert.True(Wait.Until(() => ProcFs.Read(underA.Pid) is null && ProcFs.Read(underOther.Pid) is null, TimeSpan.FromSeconds(10)),
+            $"{ProcFs.Read(underA.Pid)} {ProcFs.Read(underOther.Pid)}");
+        Assert.All(tree.Where(n => n != underA && n != underOther), n => Assert.True(ProcFs.IsAlive(n.Pid), $"{n.Letter} ({n.Pid})"));
+    }
+
+    /// <summary>When a, the first process, dies of any signal, every quiz process goes with it, hold or not.</summary>
+    [Theory]
+    [InlineData(ProcFs.SIGTERM)]
+    [InlineData(ProcFs.SIGKILL)]
+    public void TheWholeTreeGoesWithTheFirstProcess(int signal)
+    {
+        using var quiz = ServerProcess.Launch(Binaries.Server, [.. Held, "--hold", "60"]);
+        quiz.WaitForLine(l => l.StartsWith("holding", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        var tree = ProcTree(quiz.Output.ToList()).Skip(1).Select(n => n.Pid).ToList();
+        Assert.NotEmpty(tree);
+
+        quiz.Signal(signal);
+        // Not WaitForExit, which would wait for the end of its output too: any process left holds it open.
+        Assert.True(Wait.Until(() => quiz.HasExited, TimeSpan.FromSeconds(10)));
+        Assert.Equal(128 + signal, quiz.ExitCode);
+        Assert.True(Wait.Until(() => tree.All(pid => ProcFs.Read(pid) is not { } stat || !stat.Comm.StartsWith("fs-quiz-", StringComparison.Ordinal)), TimeSpan.FromSeconds(10)),
+            string.Join('\n', tree.Select(pid => ProcFs.Read(pid).ToString())));
+    }
+
+    /// <summary>A quiz whose tree, after the hold's start, has processes under a and under another letter.</summary>
+    private static readonly string[] Held = ["quiz", "fork", "--seed", "5", "--actions", "8", "--solve"];
+
     /// <summary>The printed /proc tree as (letter, pid, parent's letter, parent's pid); a is listed with parent 0.</summary>
     private static List<(string Letter, int Pid, string ParentLetter, int ParentPid)> ProcTree(List<string> output)
     {

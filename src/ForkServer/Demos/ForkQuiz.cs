@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.Versioning;
 using System.Text;
 using ForkServer.Cli;
@@ -13,12 +14,16 @@ namespace ForkServer.Demos;
 /// a starts; each action is "X forks Y" or "X exits"; the student predicts the final process tree. An orphan goes to
 /// a, which is a subreaper. <c>--solve</c> prints the answer, then runs the actions for real, one process per
 /// letter (its comm says which: fs-quiz-b), and prints the tree /proc shows at the end.
+/// <para>Each quiz process reaps its children as they exit (SIGCHLD, read from a signalfd), whoever ends them, and
+/// each leaves when a is gone, however a died: it waits on a pipe that only a writes to, which then reads as end of
+/// file. PR_SET_PDEATHSIG cannot do it: it follows the parent, and an orphan must outlive its parent here.</para>
 /// </summary>
 public static class ForkQuiz
 {
     private const double ForkChance = 0.7;
     private const byte ExitCommand = 255;
-    private const byte ReapCommand = 0;
+
+    private static readonly SignalSet s_childExits = SignalSet.Of(Signals.SIGCHLD);
 
     /// <summary>One action: <see cref="Actor"/> forks <see cref="Child"/>, or exits when Child is -1.</summary>
     public readonly record struct Action(int Actor, int Child)
@@ -95,6 +100,11 @@ public static class ForkQuiz
 
     public static int Run(int seed, int count, bool solve, TimeSpan hold)
     {
+        if (solve && OperatingSystem.IsLinux())
+        {
+            // First, before anything is printed: this may exec the quiz again (SIGCHLD blocked in every thread of a).
+            SignalFunnel.BlockFromStart(s_childExits);
+        }
         var actions = Generate(seed, count);
         var text = new StringBuilder();
         text.Append($"forkserver quiz fork --seed {seed} --actions {count}: process a starts; when a process exits, its children go to a (a subreaper, as PID 1 would take them)\n");
@@ -119,8 +129,9 @@ public static class ForkQuiz
     }
 
     // The real run: every letter is a process that waits on its own pipe for one command byte: the letter to fork,
-    // ReapCommand to wait for its exited child, ExitCommand to exit. Everything a child uses is made here first.
+    // ExitCommand to exit. Everything a child uses is made here first.
     private static int[] s_commands = [];
+    private static SignalFunnel s_exits = null!;
     private static int s_acks;
     private static Func<int>[] s_bodies = [];
     private static ChildAttributes[] s_attributes = [];
@@ -138,6 +149,9 @@ public static class ForkQuiz
         }
         var (ackRead, ackWrite) = Posix.Pipe();
         s_acks = ackWrite;
+        // Inherited by every quiz process: a signalfd reads the signals of the process that reads it.
+        s_exits = SignalFunnel.Open(s_childExits);
+        // Untied: an orphan outlives its parent, as the quiz says; the command pipes tie them all to a instead.
         s_attributes = [.. Enumerable.Range(0, processes).Select(i => ChildStart.Untied($"fs-quiz-{Name(i)}"))];
         s_bodies = [.. Enumerable.Range(0, processes).Select(i => (Func<int>)(() => Serve(i)))];
         // The calls a child makes, made here once so no child compiles code.
@@ -145,6 +159,11 @@ public static class ForkQuiz
         _ = BitConverter.ToInt32(s_buffer);
         Posix.WaitReadable(ackRead, 0);
         Posix.Read(ackRead, s_buffer);
+        s_exits.Take();
+        Posix.WaitPid(-1, noHang: true, out _);
+        var (warmRead, warmWrite) = Posix.Pipe();
+        Posix.Close(warmWrite);
+        Posix.Close(warmRead);
         ChildStart.Rehearse(s_attributes[0], [.. s_bodies, (Func<int, int>)Serve]);
 
         int self = Posix.GetPid();
@@ -171,14 +190,10 @@ public static class ForkQuiz
             int parent = ProcStat.Read(actor)?.PPid ?? 0;
             Send(action.Actor, ExitCommand);
             Poll.Until(() => ProcStat.Read(actor) is not { State: not 'Z' }, Poll.Briefly);
-            // Its parent collects it, as a parent must; a's own children are a's to wait for.
+            // Its parent collects it, as a parent must: a waits for its own; the others reap on SIGCHLD.
             if (parent == self)
             {
                 Posix.WaitPid(actor, noHang: false, out _);
-            }
-            else if (pids.FirstOrDefault(p => p.Value == parent) is { Value: > 0 } owner)
-            {
-                Send(owner.Key, ReapCommand);
             }
             Poll.Until(() => ProcStat.Read(actor) is null, Poll.Briefly);
             pids.Remove(action.Actor);
@@ -192,18 +207,42 @@ public static class ForkQuiz
         Console.WriteLine(same ? "It matches the answer." : "It does not match the answer.");
         if (hold > TimeSpan.Zero)
         {
-            Console.WriteLine($"holding {hold.TotalSeconds:0.#} s: ps -o pid,ppid,stat,comm --ppid {self} (or pstree -p {self})");
-            Thread.Sleep(hold);
+            Console.WriteLine($"holding {hold.TotalSeconds:0.#} s: ps -o pid,ppid,stat,comm --ppid {self} (or pstree -p {self}); kill one, and its parent reaps it; kill a, and they all end with it");
+            HoldReaping(hold, pids);
         }
-        foreach (int pid in pids.Values.Where(p => p != self))
+        // a holds the only writers of the command pipes: closed, every quiz process reads end of file and exits.
+        // Orphans come to a, the subreaper: a reaps until none is left.
+        for (int i = 1; i < s_commands.Length; i += 2)
         {
-            Posix.Kill(pid, Signals.SIGKILL);
+            Posix.Close(s_commands[i]);
         }
-        // Parents killed first leave orphans to a, the subreaper: a reaps until none is left.
         while (Posix.WaitPid(-1, noHang: false, out _) > 0)
         {
         }
         return same ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+
+    /// <summary>For <paramref name="hold"/>: a reaps each of its children that exits (killed by the user), and says so.</summary>
+    [SupportedOSPlatform("linux")]
+    private static void HoldReaping(TimeSpan hold, Dictionary<int, int> pids)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < hold)
+        {
+            if (!Posix.WaitReadable(s_exits.Fd, (int)Math.Ceiling((hold - clock.Elapsed).TotalMilliseconds)))
+            {
+                continue;
+            }
+            s_exits.Take();
+            int pid;
+            while ((pid = Posix.WaitPid(-1, noHang: true, out var status)) > 0)
+            {
+                // Every child of a is a quiz process it forked or adopted, so it knows its letter.
+                int letter = pids.First(p => p.Value == pid).Key;
+                pids.Remove(letter);
+                Console.WriteLine($"  {Name(letter)} (pid {pid}) {status}: its parent, a, reaped it");
+            }
+        }
     }
 
     /// <summary>The tree below <paramref name="root"/> as /proc shows it, by letter (read from each process's comm).</summary>
@@ -226,33 +265,55 @@ public static class ForkQuiz
         return parent;
     }
 
-    /// <summary>In the child for letter <paramref name="index"/>: do each command until told to exit.</summary>
+    /// <summary>
+    /// In the child for letter <paramref name="index"/>: do each command until told to exit, or until a is gone; reap
+    /// each child that exits.
+    /// </summary>
     [SupportedOSPlatform("linux")]
     private static int Serve(int index)
     {
-        int fd = s_commands[2 * index];
-        // A minute without a command: the quiz is gone; leave rather than wait for ever.
-        while (Posix.WaitReadable(fd, 60_000))
+        // Only a writes commands: with the copies of the writers closed here (a's children inherit them, and a child
+        // forked here inherits -1), a's end, however it comes, reads as end of file.
+        for (int i = 1; i < s_commands.Length; i += 2)
         {
-            if (Posix.Read(fd, s_buffer.AsSpan(0, 1)) != 1)
+            if (s_commands[i] >= 0)
+            {
+                Posix.Close(s_commands[i]);
+                s_commands[i] = -1;
+            }
+        }
+        // The start-up emptied the mask: SIGCHLD blocked again, so that it waits in the signalfd.
+        Posix.BlockSignals(s_childExits);
+        int fd = s_commands[2 * index];
+        Span<PollEntry> waits = [new PollEntry(fd, PollEntry.Readable), new PollEntry(s_exits.Fd, PollEntry.Readable)];
+        while (true)
+        {
+            Posix.Poll(waits, -1);
+            if (waits[1].CanRead)
+            {
+                s_exits.Take();
+                while (Posix.WaitPid(-1, noHang: true, out _) > 0)
+                {
+                }
+            }
+            if (!waits[0].CanRead)
             {
                 continue;
             }
-            byte command = s_buffer[0];
-            if (command == ExitCommand)
+            int read = Posix.Read(fd, s_buffer.AsSpan(0, 1));
+            if (read < 0)
+            {
+                continue;
+            }
+            if (read == 0 || s_buffer[0] == ExitCommand)
             {
                 return 0;
             }
-            if (command == ReapCommand)
-            {
-                Posix.WaitPid(-1, noHang: false, out _);
-                continue;
-            }
+            byte command = s_buffer[0];
             int pid = ChildStart.Fork(s_attributes[command], s_bodies[command], EventLog.Default);
             BitConverter.TryWriteBytes(s_buffer, pid);
             Posix.Write(s_acks, s_buffer);
         }
-        return 0;
     }
 
     [SupportedOSPlatform("linux")]
