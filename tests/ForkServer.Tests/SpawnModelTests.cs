@@ -174,6 +174,10 @@ public sealed class SpawnModelTests
         server.WaitForLine(l => l.Contains("children started and waiting"), TimeSpan.FromSeconds(10));
         var waiting = ProcFs.ChildrenOf(server.Pid).Select(c => c.Pid).ToList();
         Assert.Equal(PoolSize, waiting.Count);
+        // Running (the runtime has its threads), a waiting child names itself as ps should show it: exec had named it
+        // after the file it ran, "exe".
+        Assert.True(Wait.Until(() => waiting.All(p => ProcFs.Threads(p) > 1 && ProcFs.Read(p) is { Comm: "fs-spawned" }), TimeSpan.FromSeconds(20)),
+            string.Join(", ", waiting.Select(p => ProcFs.Read(p)?.Comm)));
         int killed = waiting[0];
 
         ProcFs.Kill(killed, ProcFs.SIGKILL);

@@ -11,7 +11,7 @@ namespace ForkServer.Models.Spawn;
 public static class SpawnedChild
 {
     /// <summary>What <c>ps</c> shows once the child has a client (a waiting one keeps the runtime's name).</summary>
-    private static ReadOnlySpan<byte> ServingName => "fs-spawned\0"u8;
+    private static ReadOnlySpan<byte> ProcessName => "fs-spawned\0"u8;
 
     /// <summary>
     /// Serves the client on the inherited descriptor <paramref name="fd"/>, or those that come on the channel
@@ -25,9 +25,11 @@ public static class SpawnedChild
         var buffer = new byte[sessions.MaxMessage];
         if (OperatingSystem.IsLinux())
         {
+            // exec named this process after the file it ran ("exe" for /proc/self/exe): a child waiting in the pool too
+            // shows in ps as what it is.
+            Posix.SetName(ProcessName);
             if (fd is { } inherited)
             {
-                Posix.SetName(ServingName);
                 return Serve(inherited, sessions, session, buffer);
             }
             if (handover is not { } channel || (clients > 1 && ready is null))
@@ -103,10 +105,6 @@ public static class SpawnedChild
             if (client == 0)
             {
                 break;
-            }
-            if (served == 0)
-            {
-                Posix.SetName(ServingName);
             }
             session.Reset();
             status = Serve(client, sessions, session, buffer);
