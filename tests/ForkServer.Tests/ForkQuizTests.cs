@@ -66,6 +66,8 @@ public sealed partial class ForkQuizTests
         quiz.WaitForLine(l => l.StartsWith("holding", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         var tree = ProcTree(quiz.Output.ToList()).Skip(1).Select(n => n.Pid).ToList();
         Assert.NotEmpty(tree);
+        // a goes by its letter in ps, as the others do.
+        Assert.Equal("fs-quiz-a", ProcFs.Read(quiz.Pid)?.Comm);
 
         quiz.Signal(signal);
         // Not WaitForExit, which would wait for the end of its output too: any process left holds it open.

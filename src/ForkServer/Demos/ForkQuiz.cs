@@ -142,6 +142,8 @@ public static class ForkQuiz
     {
         int processes = actions.Count(a => a.IsFork) + 1;
         Posix.SetChildSubreaper();
+        // This process is a: in ps by its letter too.
+        Posix.SetName("fs-quiz-a\0"u8);
         s_commands = new int[processes * 2];
         for (int i = 0; i < processes; i++)
         {
