@@ -19,6 +19,21 @@ public sealed class ChatTests
         Assert.Equal(["Client: c1", "Client: c2"], server.Output.Where(l => l.StartsWith("Client")));
     }
 
+    /// <summary>
+    /// Descriptor 0 is then the runtime's own (/dev/urandom under NativeAOT): the chat sent its bytes to the peer as
+    /// its turns.
+    /// </summary>
+    [Theory]
+    [InlineData(Build.Jit)]
+    [InlineData(Build.Aot)]
+    public void AChatServerWithStandardInputClosedIsRefusedInOneLine(Build build)
+    {
+        var run = ProgramRun.Of("/bin/bash", ["-c", "exec \"$@\" <&-", "-", Binaries.ServerFor(build), "chat", "--port", "0"]);
+        Assert.True(run.ExitCode == 2, run.Transcript());
+        Assert.EndsWith("forkserver: standard input is closed, and the chat's turns are read from it: give it a terminal or a file",
+            Assert.Single(run.Errors, l => l.Length > 0));
+    }
+
     [Fact]
     public void QFromTheClientEndsBothSides()
     {

@@ -2,9 +2,11 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using ForkServer.Chat;
+using ForkServer.Interop;
 using ForkServer.Logging;
 using ForkServer.Net;
 using ForkServer.Networking;
+using ForkServer.Processes;
 using ForkServer.Protocols;
 
 namespace ForkServer.Cli;
@@ -36,6 +38,12 @@ public static class ChatCommand
         var log = EventLog.Default;
         try
         {
+            // Its turns come from standard input: closed, descriptor 0 is the runtime's own (/dev/urandom under
+            // NativeAOT), and its bytes would go to the peer as lines.
+            if (OperatingSystem.IsLinux() && OwnDescriptors.Standard(0) == DescriptorKind.Closed)
+            {
+                throw new StartupException("standard input is closed, and the chat's turns are read from it: give it a terminal or a file");
+            }
             var ip = Addresses.Resolve(host);
             if (OperatingSystem.IsLinux())
             {
