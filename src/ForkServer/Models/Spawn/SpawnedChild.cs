@@ -10,7 +10,7 @@ namespace ForkServer.Models.Spawn;
 /// </summary>
 public static class SpawnedChild
 {
-    /// <summary>What <c>ps</c> shows once the child has a client (a waiting one keeps the runtime's name).</summary>
+    /// <summary>What <c>ps</c> shows for a spawned child, waiting in the pool or serving.</summary>
     private static ReadOnlySpan<byte> ProcessName => "fs-spawned\0"u8;
 
     /// <summary>
