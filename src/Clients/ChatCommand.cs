@@ -15,6 +15,11 @@ public static class ChatCommand
         var command = address.AddTo(new Command("chat", "Chat with forkserver chat: it types first, then you take turns; q or Q ends both") { maxMessage });
         command.SetAction(parsed =>
         {
+            if (StandardStreams.WereClosed(0))
+            {
+                Console.Error.WriteLine($"forkclient: {StandardStreams.InputClosed("the chat's turns are")}");
+                return ExitCodes.CannotStart;
+            }
             using var socket = Connection.Open(parsed.GetValue(address.Host)!, parsed.GetValue(address.Port), "forkserver chat");
             return socket is null ? ExitCodes.Failure : ChatPeer.Converse(socket, speakFirst: false, "Server", parsed.GetValue(maxMessage));
         });

@@ -35,6 +35,12 @@ public static class EchoCommand
 
     private static int Run(string host, int port, bool udp, EchoStyle style)
     {
+        // Closed, descriptor 0 is the runtime's own (/dev/urandom under NativeAOT), whose bytes would go out as lines.
+        if (StandardStreams.WereClosed(0))
+        {
+            Console.Error.WriteLine($"forkclient: {StandardStreams.InputClosed("each line to send is")}");
+            return ExitCodes.CannotStart;
+        }
         using var socket = Connection.Open(host, port, Server(udp), udp ? ProtocolType.Udp : ProtocolType.Tcp);
         if (socket is null)
         {

@@ -34,6 +34,20 @@ public sealed class ChatTests
             Assert.Single(run.Errors, l => l.Length > 0));
     }
 
+    /// <summary>The same for forkclient, whose echo and chat read their lines there: one line, before it connects.</summary>
+    [Theory]
+    [InlineData("echo")]
+    [InlineData("chat")]
+    public void AClientWithStandardInputClosedIsRefusedInOneLine(string command)
+    {
+        using var server = ServerProcess.Start(command == "chat" ? ["chat", "--peers", "1"] : []);
+        var run = ProgramRun.Of("/bin/bash", ["-c", "exec \"$@\" <&-", "-", Binaries.Client, command, "--port", server.Port.ToString()]);
+        Assert.True(run.ExitCode == 2, run.Transcript());
+        Assert.Equal($"forkclient: standard input is closed, and {(command == "chat" ? "the chat's turns are" : "each line to send is")} read from it: give it a terminal or a file",
+            Assert.Single(run.Errors, l => l.Length > 0));
+        Assert.DoesNotContain(server.Output, l => l.Contains("accepted") || l.Contains("joined"));
+    }
+
     [Fact]
     public void QFromTheClientEndsBothSides()
     {

@@ -2,11 +2,9 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using ForkServer.Chat;
-using ForkServer.Interop;
 using ForkServer.Logging;
 using ForkServer.Net;
 using ForkServer.Networking;
-using ForkServer.Processes;
 using ForkServer.Protocols;
 
 namespace ForkServer.Cli;
@@ -38,11 +36,10 @@ public static class ChatCommand
         var log = EventLog.Default;
         try
         {
-            // Its turns come from standard input: closed, descriptor 0 is the runtime's own (/dev/urandom under
-            // NativeAOT), and its bytes would go to the peer as lines.
-            if (OperatingSystem.IsLinux() && OwnDescriptors.Standard(0) == DescriptorKind.Closed)
+            // Closed, descriptor 0 is the runtime's own (/dev/urandom under NativeAOT), whose bytes would go out as turns.
+            if (StandardStreams.WereClosed(0))
             {
-                throw new StartupException("standard input is closed, and the chat's turns are read from it: give it a terminal or a file");
+                throw new StartupException(StandardStreams.InputClosed("the chat's turns are"));
             }
             var ip = Addresses.Resolve(host);
             if (OperatingSystem.IsLinux())

@@ -12,11 +12,4 @@ public static partial class Posix
             Failed("fcntl");
         }
     }
-
-    /// <summary>fcntl(F_GETFD): whether <paramref name="fd"/> closes on execve; false for a descriptor that is not open.</summary>
-    public static bool IsCloseOnExec(int fd)
-    {
-        int flags = LibC.fcntl(fd, LibC.F_GETFD);
-        return flags >= 0 ? (flags & LibC.FD_CLOEXEC) != 0 : Failed("fcntl", Errno.EBADF) == 0;
-    }
 }
