@@ -1,6 +1,4 @@
 using System.CommandLine;
-using ForkServer.Interop;
-using ForkServer.Processes;
 using ForkServer.Timeline;
 
 namespace ForkServer.Cli;
@@ -27,7 +25,7 @@ public static class TimelineCommand
         try
         {
             bool fromInput = file is null or "-";
-            if (fromInput && OperatingSystem.IsLinux() && OwnDescriptors.Standard(0) == DescriptorKind.Closed)
+            if (fromInput && StandardStreams.WereClosed(0))
             {
                 // Descriptor 0 is then the runtime's own (/dev/urandom under NativeAOT): reading it would never end.
                 Console.Error.WriteLine("forkserver timeline: standard input is closed: give the event log as FILE or on standard input");
