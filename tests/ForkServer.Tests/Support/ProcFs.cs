@@ -19,7 +19,7 @@ public static partial class ProcFs
     public const int SIGUSR2 = 12;
     public const int SIGPIPE = 13;
     public const int SIGALRM = 14;
-    public const int SIGTRAP = 5;
+    public const int SIGSYS = 31;
     public const int SIGTSTP = 20;
     public const int SIGTTIN = 21;
     public const int SIGTTOU = 22;
